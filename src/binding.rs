@@ -1,0 +1,256 @@
+//! The Node.js binding: `#[napi]` items only, no logic. Errors cross as a
+//! napi error whose message is [`ERROR_MARK`] followed by JSON, which the
+//! hand-written JS layer (js/errors.js) turns into a `PluginError`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Buffer, Object};
+use napi::{Env, Status};
+use napi_derive::napi;
+
+use crate::error::PluginError;
+use crate::exports::AbiExport;
+use crate::host::{Host, HostOptions};
+use crate::plugin::PluginInfo;
+
+/// Marks a message that carries a coded plugin error as JSON.
+pub const ERROR_MARK: &str = "\u{1}alloy-wasm:";
+
+fn to_napi(err: PluginError) -> napi::Error {
+    let json = serde_json::json!({
+        "code": err.code.as_str(),
+        "plugin": err.plugin,
+        "export": err.export,
+        "index": err.index,
+        "message": err.message(),
+    });
+    napi::Error::new(Status::GenericFailure, format!("{ERROR_MARK}{json}"))
+}
+
+/// Options for a native host, validated by the JS layer first.
+#[napi(object)]
+pub struct NativeHostOptions {
+    /// Async worker threads; 0 = available cores.
+    pub threads: u32,
+    /// Per-call time limit in milliseconds.
+    pub timeout_ms: f64,
+    /// Per-instance linear memory cap in MiB.
+    pub memory_limit_mb: f64,
+    /// Keep at most this many bytes of guest stdout/stderr; absent discards them.
+    pub capture_output: Option<u32>,
+    /// Compiled-module cache folder; absent disables the cache.
+    pub cache_dir: Option<String>,
+}
+
+/// What `plugins()` reports for one plugin.
+#[napi(object)]
+pub struct NativePluginInfo {
+    pub name: String,
+    pub path: Option<String>,
+    pub exports: Vec<String>,
+    pub hooks: Vec<String>,
+    pub wasi: bool,
+    pub results: Option<String>,
+}
+
+impl From<PluginInfo> for NativePluginInfo {
+    fn from(info: PluginInfo) -> Self {
+        NativePluginInfo {
+            name: info.name,
+            path: info.path.map(|p| p.display().to_string()),
+            exports: info.exports,
+            hooks: info.hooks,
+            wasi: info.wasi,
+            results: info.results.map(String::from),
+        }
+    }
+}
+
+/// A set of loaded plugins with its worker threads. Wrapped by `PluginHost`
+/// in the JS layer; use that.
+#[napi]
+pub struct NativeHost {
+    host: Arc<Host>,
+}
+
+#[napi]
+impl NativeHost {
+    #[napi(constructor)]
+    pub fn new(options: NativeHostOptions) -> napi::Result<Self> {
+        let options = HostOptions {
+            threads: options.threads as usize,
+            timeout_ms: options.timeout_ms as u64,
+            memory_limit_mb: options.memory_limit_mb as u64,
+            capture_output: options.capture_output.map(|n| n as usize),
+            cache_dir: options.cache_dir.map(PathBuf::from),
+        };
+        let host = Host::new(&options).map_err(to_napi)?;
+        Ok(NativeHost {
+            host: Arc::new(host),
+        })
+    }
+
+    /// Loads every `*.wasm` in `dir`, off the main thread.
+    #[napi(ts_return_type = "Promise<NativePluginInfo[]>")]
+    pub fn load_dir<'env>(&self, env: &'env Env, dir: String) -> napi::Result<Object<'env>> {
+        let host = Arc::clone(&self.host);
+        let job = move || host.load_dir(std::path::Path::new(&dir));
+        spawn_promise(env, &self.host, job, |infos| {
+            infos.into_iter().map(NativePluginInfo::from).collect::<Vec<_>>()
+        })
+    }
+
+    /// Adds a plugin from a `.wasm` file, off the main thread.
+    #[napi(ts_return_type = "Promise<NativePluginInfo>")]
+    pub fn add_file<'env>(
+        &self,
+        env: &'env Env,
+        name: String,
+        path: String,
+    ) -> napi::Result<Object<'env>> {
+        let host = Arc::clone(&self.host);
+        let job = move || host.add_file(&name, std::path::Path::new(&path));
+        spawn_promise(env, &self.host, job, NativePluginInfo::from)
+    }
+
+    /// Adds a plugin from its bytes, off the main thread.
+    #[napi(ts_return_type = "Promise<NativePluginInfo>")]
+    pub fn add_bytes<'env>(
+        &self,
+        env: &'env Env,
+        name: String,
+        wasm: Buffer,
+    ) -> napi::Result<Object<'env>> {
+        let host = Arc::clone(&self.host);
+        let wasm = wasm.to_vec();
+        let job = move || host.add_bytes(&name, &wasm, None);
+        spawn_promise(env, &self.host, job, NativePluginInfo::from)
+    }
+
+    /// Every plugin, in load order.
+    #[napi]
+    pub fn plugins(&self) -> Vec<NativePluginInfo> {
+        self.host
+            .plugins()
+            .into_iter()
+            .map(NativePluginInfo::from)
+            .collect()
+    }
+
+    /// The worker threads async calls run on.
+    #[napi(getter)]
+    pub fn threads(&self) -> u32 {
+        self.host.workers().threads() as u32
+    }
+
+    #[napi]
+    pub fn filter_sync(&self, plugin: String, input: String) -> napi::Result<String> {
+        self.call_sync(&plugin, AbiExport::Filter, &input)
+    }
+
+    #[napi]
+    pub fn shortcode_sync(&self, plugin: String, input_json: String) -> napi::Result<String> {
+        self.call_sync(&plugin, AbiExport::Shortcode, &input_json)
+    }
+
+    #[napi]
+    pub fn hook_sync(&self, plugin: String, payload_json: String) -> napi::Result<String> {
+        self.call_sync(&plugin, AbiExport::Hook, &payload_json)
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn filter<'env>(
+        &self,
+        env: &'env Env,
+        plugin: String,
+        input: String,
+    ) -> napi::Result<Object<'env>> {
+        self.call_async(env, plugin, AbiExport::Filter, input)
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn shortcode<'env>(
+        &self,
+        env: &'env Env,
+        plugin: String,
+        input_json: String,
+    ) -> napi::Result<Object<'env>> {
+        self.call_async(env, plugin, AbiExport::Shortcode, input_json)
+    }
+
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn hook<'env>(
+        &self,
+        env: &'env Env,
+        plugin: String,
+        payload_json: String,
+    ) -> napi::Result<Object<'env>> {
+        self.call_async(env, plugin, AbiExport::Hook, payload_json)
+    }
+
+    /// `filter` on every input, spread over all workers; outputs in input order.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub fn filter_many<'env>(
+        &self,
+        env: &'env Env,
+        plugin: String,
+        inputs: Vec<String>,
+    ) -> napi::Result<Object<'env>> {
+        let (deferred, promise) = env.create_deferred::<Vec<String>, _>()?;
+        let settle = move |result: crate::error::Result<Vec<String>>| match result {
+            Ok(outputs) => deferred.resolve(move |_| Ok(outputs)),
+            Err(err) => deferred.reject(to_napi(err)),
+        };
+        self.host
+            .spawn_many(&plugin, AbiExport::Filter, inputs, settle);
+        Ok(promise)
+    }
+
+    /// Stops the workers and frees the instances; later calls fail with
+    /// HOST_CLOSED. The JS layer waits for calls in flight first.
+    #[napi]
+    pub fn close(&self) {
+        self.host.close();
+    }
+
+    fn call_sync(&self, plugin: &str, export: AbiExport, input: &str) -> napi::Result<String> {
+        self.host.call(plugin, export, input).map_err(to_napi)
+    }
+
+    fn call_async<'env>(
+        &self,
+        env: &'env Env,
+        plugin: String,
+        export: AbiExport,
+        input: String,
+    ) -> napi::Result<Object<'env>> {
+        let (deferred, promise) = env.create_deferred::<String, _>()?;
+        let settle = move |result: crate::error::Result<String>| match result {
+            Ok(output) => deferred.resolve(move |_| Ok(output)),
+            Err(err) => deferred.reject(to_napi(err)),
+        };
+        self.host.spawn_call(plugin, export, input, settle);
+        Ok(promise)
+    }
+}
+
+/// Runs `job` on a worker and settles a promise with `convert(output)`.
+fn spawn_promise<'env, T, J>(
+    env: &'env Env,
+    host: &Host,
+    job: impl FnOnce() -> crate::error::Result<T> + Send + 'static,
+    convert: impl FnOnce(T) -> J + Send + 'static,
+) -> napi::Result<Object<'env>>
+where
+    T: Send + 'static,
+    J: napi::bindgen_prelude::ToNapiValue + 'static,
+{
+    let (deferred, promise) = env.create_deferred::<J, _>()?;
+    let settle = move |result: crate::error::Result<T>| match result {
+        Ok(value) => deferred.resolve(move |_| Ok(convert(value))),
+        Err(err) => deferred.reject(to_napi(err)),
+    };
+    host.workers().spawn(job, settle);
+    Ok(promise)
+}

@@ -1,0 +1,71 @@
+//! The one wasmtime `Engine` of the process and the clock that stops runaway
+//! plugins.
+//!
+//! Every host shares the engine, so compiled code is made once per process
+//! configuration. Time limits use epoch interruption: one background thread
+//! bumps the engine's epoch every [`EPOCH_TICK`], and each store sets its
+//! deadline in ticks before every call.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, OptLevel};
+
+/// How often the epoch advances; a time limit is honoured to about this.
+pub const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// The process-wide engine, created with its epoch thread on first use.
+pub fn shared_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let engine = Engine::new(&engine_config()).expect("the engine configuration is valid");
+        start_epoch_ticker(&engine);
+        engine
+    })
+}
+
+/// The ticks to allow a call that may run for `timeout_ms`.
+pub fn deadline_ticks(timeout_ms: u64) -> u64 {
+    let tick_ms = EPOCH_TICK.as_millis().max(1) as u64;
+    timeout_ms.div_ceil(tick_ms) + 1
+}
+
+fn engine_config() -> Config {
+    let mut config = Config::new();
+    config
+        .epoch_interruption(true)
+        .cranelift_opt_level(OptLevel::Speed)
+        .wasm_multi_value(true)
+        .wasm_bulk_memory(true);
+    config
+}
+
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("alloy-wasm-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch thread");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadline_covers_the_timeout() {
+        assert_eq!(deadline_ticks(0), 1);
+        assert_eq!(deadline_ticks(1000), 1001);
+    }
+
+    #[test]
+    fn engine_is_shared() {
+        assert!(Engine::same(shared_engine(), shared_engine()));
+    }
+}

@@ -1,0 +1,24 @@
+//! alloy-wasm: runs Alloy-ABI WebAssembly plugins for Node.js site
+//! generators. The core (everything but `binding`) has no Node.js
+//! dependency and is tested with plain `cargo test --no-default-features`.
+
+pub mod abi;
+pub mod engine;
+pub mod error;
+pub mod exports;
+pub mod host;
+pub mod imports;
+pub mod instance;
+pub mod plugin;
+pub mod pool;
+pub mod trap;
+pub mod wasi;
+pub mod workers;
+
+#[cfg(feature = "napi-binding")]
+mod binding;
+
+pub use error::{ErrorCode, PluginError};
+pub use exports::{AbiExport, ResultForm};
+pub use host::{Host, HostOptions};
+pub use plugin::PluginInfo;
