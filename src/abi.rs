@@ -13,10 +13,11 @@ use crate::trap::classify;
 pub fn call_export(inst: &mut PluginInstance, export: AbiExport, input: &[u8]) -> Result<String> {
     let name = export.name();
     if inst.funcs.buffer(export).is_none() {
-        return Err(
-            PluginError::new(ErrorCode::MissingExport, format!("does not export \"{name}\""))
-                .with_export(name),
-        );
+        return Err(PluginError::new(
+            ErrorCode::MissingExport,
+            format!("does not export \"{name}\""),
+        )
+        .with_export(name));
     }
     inst.calls += 1;
     arm_deadline(inst);
@@ -39,8 +40,11 @@ pub fn call_getter(inst: &mut PluginInstance, export: AbiExport) -> Result<Strin
     let limits = inst.limits;
     let (out_ptr, out_len) = call_getter_func(inst, export)
         .ok_or_else(|| {
-            PluginError::new(ErrorCode::MissingExport, format!("does not export \"{name}\""))
-                .with_export(name)
+            PluginError::new(
+                ErrorCode::MissingExport,
+                format!("does not export \"{name}\""),
+            )
+            .with_export(name)
         })?
         .map_err(|e| classify(e, &limits).with_export(name))?;
     finish(inst, out_ptr, out_len).map_err(|e| e.with_export(name))
@@ -67,7 +71,10 @@ fn write_input(inst: &mut PluginInstance, input: &[u8]) -> Result<(i32, i32)> {
     let len = i32::try_from(input.len()).map_err(|_| {
         PluginError::new(
             ErrorCode::InvalidInput,
-            format!("input of {} bytes is over the 2 GiB the ABI can pass", input.len()),
+            format!(
+                "input of {} bytes is over the 2 GiB the ABI can pass",
+                input.len()
+            ),
         )
     })?;
     let limits = inst.limits;

@@ -97,7 +97,10 @@ impl NativeHost {
         let host = Arc::clone(&self.host);
         let job = move || host.load_dir(std::path::Path::new(&dir));
         spawn_promise(env, &self.host, job, |infos| {
-            infos.into_iter().map(NativePluginInfo::from).collect::<Vec<_>>()
+            infos
+                .into_iter()
+                .map(NativePluginInfo::from)
+                .collect::<Vec<_>>()
         })
     }
 

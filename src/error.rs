@@ -159,7 +159,10 @@ mod tests {
         let e = PluginError::new(ErrorCode::Timeout, "ran past 5 ms")
             .with_plugin("slow")
             .with_export("filter");
-        assert_eq!(e.message(), "plugin \"slow\" filter(): ran past 5 ms [TIMEOUT]");
+        assert_eq!(
+            e.message(),
+            "plugin \"slow\" filter(): ran past 5 ms [TIMEOUT]"
+        );
         let e = PluginError::new(ErrorCode::PluginNotFound, "no plugin named \"x\"");
         assert_eq!(e.message(), "no plugin named \"x\" [PLUGIN_NOT_FOUND]");
     }

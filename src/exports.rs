@@ -167,7 +167,11 @@ fn result_form(abi: AbiExport, ty: &FuncType) -> Result<ResultForm> {
     } else if is_signature(ty, params, &[ValType::I32, ValType::I32]) {
         Ok(ResultForm::Pair)
     } else {
-        let args = if abi.takes_input() { "(i32, i32)" } else { "()" };
+        let args = if abi.takes_input() {
+            "(i32, i32)"
+        } else {
+            "()"
+        };
         Err(wrong_signature(
             abi.name(),
             ty,
@@ -178,10 +182,7 @@ fn result_form(abi: AbiExport, ty: &FuncType) -> Result<ResultForm> {
 
 fn is_signature(ty: &FuncType, params: &[ValType], results: &[ValType]) -> bool {
     fn same(actual: impl ExactSizeIterator<Item = ValType>, wanted: &[ValType]) -> bool {
-        actual.len() == wanted.len()
-            && actual
-                .zip(wanted)
-                .all(|(a, w)| ValType::eq(&a, w))
+        actual.len() == wanted.len() && actual.zip(wanted).all(|(a, w)| ValType::eq(&a, w))
     }
     same(ty.params(), params) && same(ty.results(), results)
 }
@@ -238,9 +239,8 @@ mod tests {
         let err = table(r#"(module (memory (export "memory") 1))"#).unwrap_err();
         assert_eq!(err.code, ErrorCode::MissingExport);
         assert!(err.detail.contains("alloc"));
-        let err =
-            table(r#"(module (func (export "alloc") (param i32) (result i32) i32.const 0))"#)
-                .unwrap_err();
+        let err = table(r#"(module (func (export "alloc") (param i32) (result i32) i32.const 0))"#)
+            .unwrap_err();
         assert_eq!(err.code, ErrorCode::MissingExport);
         assert!(err.detail.contains("memory"));
     }
@@ -252,7 +252,11 @@ mod tests {
         ))
         .unwrap_err();
         assert_eq!(err.code, ErrorCode::MissingExport);
-        assert!(err.detail.contains("\"filter\" with type (i32) -> (i32)"), "{}", err.detail);
+        assert!(
+            err.detail.contains("\"filter\" with type (i32) -> (i32)"),
+            "{}",
+            err.detail
+        );
     }
 
     #[test]

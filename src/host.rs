@@ -224,7 +224,10 @@ impl Host {
 
     fn ensure_open(&self) -> Result<()> {
         if self.is_closed() {
-            Err(PluginError::new(ErrorCode::HostClosed, "the host is closed"))
+            Err(PluginError::new(
+                ErrorCode::HostClosed,
+                "the host is closed",
+            ))
         } else {
             Ok(())
         }

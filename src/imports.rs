@@ -53,7 +53,10 @@ pub fn check_imports(module: &Module) -> Result<bool> {
     let mut probe = Store::new(shared_engine(), StoreState::new("probe", None, u64::MAX));
     let mut wasi = false;
     for import in module.imports() {
-        if linker.get(&mut probe, import.module(), import.name()).is_err() {
+        if linker
+            .get(&mut probe, import.module(), import.name())
+            .is_err()
+        {
             return Err(PluginError::new(
                 ErrorCode::UnsupportedImport,
                 format!(

@@ -186,8 +186,11 @@ impl Plugin {
 fn read_hooks(instance: &mut PluginInstance) -> Result<Vec<String>> {
     let text = call_getter(instance, AbiExport::Hooks).map_err(|e| {
         if e.code == ErrorCode::PluginError || e.code == ErrorCode::BadResult {
-            PluginError::new(ErrorCode::InvalidHooks, format!("hooks() failed: {}", e.detail))
-                .with_export("hooks")
+            PluginError::new(
+                ErrorCode::InvalidHooks,
+                format!("hooks() failed: {}", e.detail),
+            )
+            .with_export("hooks")
         } else {
             e
         }

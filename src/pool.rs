@@ -21,10 +21,7 @@ impl InstancePool {
     }
 
     /// An idle instance, or a new one from `make` when none is idle.
-    pub fn checkout(
-        &self,
-        make: impl FnOnce() -> Result<PluginInstance>,
-    ) -> Result<Checkout<'_>> {
+    pub fn checkout(&self, make: impl FnOnce() -> Result<PluginInstance>) -> Result<Checkout<'_>> {
         let idle = self.lock().pop();
         let instance = match idle {
             Some(instance) => instance,
@@ -56,7 +53,9 @@ impl InstancePool {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<PluginInstance>> {
         // A panic while holding this lock cannot leave the Vec inconsistent.
-        self.idle.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.idle
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 }
 

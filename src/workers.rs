@@ -26,7 +26,10 @@ impl Workers {
             .thread_name("alloy-wasm-worker")
             .build()
             .map_err(|e| {
-                PluginError::new(ErrorCode::IoError, format!("cannot start worker threads: {e}"))
+                PluginError::new(
+                    ErrorCode::IoError,
+                    format!("cannot start worker threads: {e}"),
+                )
             })?;
         Ok(Workers {
             runtime: Mutex::new(Some(runtime)),

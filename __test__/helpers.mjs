@@ -1,0 +1,53 @@
+// Shared paths and helpers for the node:test specs. The fixture plugins are
+// built from source by `npm run build:fixtures` (run by `npm install`).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+import alloy from '../js/index.js';
+
+export const { PluginHost, PluginError, ErrorCodes } = alloy;
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const pluginsDir = path.join(root, 'build/fixtures/plugins');
+export const brokenDir = path.join(root, 'build/fixtures/broken');
+
+if (!existsSync(pluginsDir) || !existsSync(brokenDir)) {
+  throw new Error('fixture plugins are missing: run `npm run build:fixtures` first');
+}
+
+/** The path of a broken fixture plugin. */
+export function broken(name) {
+  return path.join(brokenDir, `${name}.wasm`);
+}
+
+/** A host with one broken fixture added under its own name. */
+export async function hostWith(name, options = {}) {
+  const host = await PluginHost.create({ cacheDir: null, ...options });
+  await host.add(name, broken(name));
+  return host;
+}
+
+/** Asserts `err` is a PluginError with `code` (and the given fields), named in its message. */
+export function assertPluginError(err, code, fields = {}) {
+  assert.ok(err instanceof PluginError, `expected a PluginError, got ${err && err.stack}`);
+  assert.ok(err instanceof Error);
+  assert.equal(err.code, code, err.message);
+  assert.ok(err.message.includes(`[${code}]`), `message names the code: ${err.message}`);
+  for (const [key, value] of Object.entries(fields)) assert.equal(err[key], value, `${key} of ${err.message}`);
+  if (fields.plugin) assert.ok(err.message.includes(`"${fields.plugin}"`), `message names the plugin: ${err.message}`);
+  return true;
+}
+
+/** Runs `call` and asserts it throws (or rejects with) a PluginError of `code`. */
+export async function expectCode(call, code, fields = {}) {
+  let caught;
+  try {
+    await call();
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught, `expected ${code}, but the call succeeded`);
+  assertPluginError(caught, code, fields);
+  return caught;
+}

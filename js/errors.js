@@ -1,0 +1,63 @@
+'use strict';
+// PluginError and the error codes of CONTRACT.md. The native layer sends a
+// coded error as a message that starts with NATIVE_MARK followed by JSON;
+// fromNative turns it back into a PluginError (napi-rs cannot set custom
+// codes on errors that cross from its worker threads).
+
+const NATIVE_MARK = '\u0001alloy-wasm:';
+
+/** Every code a PluginError can carry (see CONTRACT.md). */
+const ErrorCodes = Object.freeze({
+  PLUGIN_NOT_FOUND: 'PLUGIN_NOT_FOUND',
+  MISSING_EXPORT: 'MISSING_EXPORT',
+  INVALID_MODULE: 'INVALID_MODULE',
+  UNSUPPORTED_IMPORT: 'UNSUPPORTED_IMPORT',
+  PLUGIN_ERROR: 'PLUGIN_ERROR',
+  BAD_RESULT: 'BAD_RESULT',
+  INVALID_HOOKS: 'INVALID_HOOKS',
+  INVALID_JSON: 'INVALID_JSON',
+  TRAP: 'TRAP',
+  TIMEOUT: 'TIMEOUT',
+  MEMORY_LIMIT: 'MEMORY_LIMIT',
+  INVALID_OPTIONS: 'INVALID_OPTIONS',
+  INVALID_INPUT: 'INVALID_INPUT',
+  IO_ERROR: 'IO_ERROR',
+  DUPLICATE_PLUGIN: 'DUPLICATE_PLUGIN',
+  HOST_CLOSED: 'HOST_CLOSED',
+});
+
+class PluginError extends Error {
+  /**
+   * @param {string} message the whole message (names the plugin and the code)
+   * @param {{code: string, plugin?: string, export?: string, index?: number, cause?: unknown}} fields
+   */
+  constructor(message, fields) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.name = 'PluginError';
+    this.code = fields.code;
+    if (fields.plugin != null) this.plugin = fields.plugin;
+    if (fields.export != null) this.export = fields.export;
+    if (fields.index != null) this.index = fields.index;
+  }
+}
+
+/** A PluginError made in JS, with the message style of the native ones. */
+function pluginError(code, detail, fields = {}) {
+  let where = '';
+  if (fields.plugin != null) {
+    where = fields.export != null
+      ? `plugin "${fields.plugin}" ${fields.export}(): `
+      : `plugin "${fields.plugin}": `;
+  }
+  return new PluginError(`${where}${detail} [${code}]`, { ...fields, code });
+}
+
+/** The PluginError a native error stands for, or the error itself. */
+function fromNative(err) {
+  const message = err && typeof err.message === 'string' ? err.message : '';
+  if (!message.startsWith(NATIVE_MARK)) return err;
+  const fields = JSON.parse(message.slice(NATIVE_MARK.length));
+  return new PluginError(fields.message, fields);
+}
+
+module.exports = { PluginError, ErrorCodes, pluginError, fromNative };

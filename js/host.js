@@ -1,0 +1,295 @@
+'use strict';
+// PluginHost: the public JS API over the native host. It checks arguments,
+// turns native errors into PluginErrors, runs hooks in priority order, and
+// lets close() wait for the calls in flight.
+
+const path = require('node:path');
+const { NativeHost } = require('../index.js');
+const { PluginError, ErrorCodes, pluginError, fromNative } = require('./errors');
+const { resolveOptions } = require('./options');
+const { HookRegistry } = require('./hooks');
+
+const CONSTRUCT = Symbol('PluginHost.construct');
+
+class PluginHost {
+  #native;
+  #options;
+  #hooks = new HookRegistry();
+  #inFlight = new Set();
+  #closing = null;
+
+  /** Use PluginHost.load or PluginHost.create. */
+  constructor(token, native, options) {
+    if (token !== CONSTRUCT) {
+      throw new TypeError('use `await PluginHost.load(dir, options)` or `await PluginHost.create(options)`');
+    }
+    this.#native = native;
+    this.#options = options;
+  }
+
+  /** A host with every `*.wasm` of `dir` loaded (named by file stem). */
+  static async load(dir, options) {
+    if (typeof dir !== 'string' || dir.length === 0) {
+      throw pluginError(ErrorCodes.INVALID_INPUT, `the plugin folder must be a non-empty string, got ${typeof dir}`);
+    }
+    const host = await PluginHost.create(options);
+    try {
+      const infos = await host.#track(host.#native.loadDir(path.resolve(dir)));
+      for (const info of infos) host.#hooks.addPlugin(info);
+    } catch (err) {
+      await host.close();
+      throw err;
+    }
+    return host;
+  }
+
+  /** A host with no plugins yet; add them with add(). */
+  static async create(options) {
+    const resolved = resolveOptions(options);
+    const native = callNative(() => new NativeHost({
+      threads: resolved.threads,
+      timeoutMs: resolved.timeoutMs,
+      memoryLimitMb: resolved.memoryLimitMb,
+      cacheDir: resolved.cacheDir === null ? undefined : path.resolve(resolved.cacheDir),
+    }));
+    return new PluginHost(CONSTRUCT, native, resolved);
+  }
+
+  /** The options in force, defaults filled in. */
+  get options() {
+    return { ...this.#options };
+  }
+
+  /** The worker threads async and batch calls run on. */
+  get threads() {
+    return this.#native.threads;
+  }
+
+  /** Adds one plugin from a .wasm path or its bytes; resolves to its info. */
+  async add(name, source) {
+    this.#assertOpenSync();
+    checkName(name);
+    let pending;
+    if (typeof source === 'string') {
+      pending = this.#native.addFile(name, path.resolve(source));
+    } else if (source instanceof Uint8Array) {
+      pending = this.#native.addBytes(name, Buffer.from(source.buffer, source.byteOffset, source.byteLength));
+    } else {
+      throw pluginError(ErrorCodes.INVALID_INPUT, 'add(name, source) needs a path string or a Buffer/Uint8Array of wasm bytes', { plugin: name });
+    }
+    const info = cleanInfo(await this.#track(pending));
+    this.#hooks.addPlugin(info);
+    return info;
+  }
+
+  /** Every plugin, in load order: { name, path, exports, hooks, wasi, results }. */
+  plugins() {
+    return this.#native.plugins().map(cleanInfo);
+  }
+
+  /** Runs the plugin's filter off the main thread. */
+  filter(name, input) {
+    return this.#async(() => {
+      checkName(name);
+      checkString(input, 'filter input', name, 'filter');
+      return this.#native.filter(name, input);
+    });
+  }
+
+  /** Runs the plugin's filter on this thread. */
+  filterSync(name, input) {
+    this.#assertOpenSync();
+    checkName(name);
+    checkString(input, 'filter input', name, 'filter');
+    return callNative(() => this.#native.filterSync(name, input));
+  }
+
+  /** Runs the filter on every input, over all worker threads; outputs in input order. */
+  filterMany(name, inputs) {
+    return this.#async(() => {
+      checkName(name);
+      if (!Array.isArray(inputs)) {
+        throw pluginError(ErrorCodes.INVALID_INPUT, `filterMany needs an array of strings, got ${typeof inputs}`, { plugin: name, export: 'filter' });
+      }
+      for (let i = 0; i < inputs.length; i++) {
+        if (typeof inputs[i] !== 'string') {
+          throw pluginError(ErrorCodes.INVALID_INPUT, `input #${i}: expected a string, got ${typeOf(inputs[i])}`, { plugin: name, export: 'filter', index: i });
+        }
+      }
+      return this.#native.filterMany(name, inputs);
+    });
+  }
+
+  /** Runs the plugin's shortcode off the main thread; resolves to HTML. */
+  shortcode(name, args = [], content = '') {
+    return this.#async(() => this.#native.shortcode(name, shortcodeInput(name, args, content)));
+  }
+
+  /** Runs the plugin's shortcode on this thread. */
+  shortcodeSync(name, args = [], content = '') {
+    this.#assertOpenSync();
+    const input = shortcodeInput(name, args, content);
+    return callNative(() => this.#native.shortcodeSync(name, input));
+  }
+
+  /**
+   * Registers a JS hook handler: on(event, handler) or
+   * on(event, { priority }, handler). Lower priorities run first; WASM hooks
+   * run at 50. Returns a function that removes the handler.
+   */
+  on(event, optionsOrHandler, maybeHandler) {
+    this.#assertOpenSync();
+    const [options, handler] = typeof optionsOrHandler === 'function'
+      ? [{}, optionsOrHandler]
+      : [optionsOrHandler ?? {}, maybeHandler];
+    if (typeof event !== 'string' || event.length === 0) {
+      throw pluginError(ErrorCodes.INVALID_INPUT, 'on(event, ...) needs an event name string');
+    }
+    if (typeof handler !== 'function') {
+      throw pluginError(ErrorCodes.INVALID_INPUT, `on("${event}", ...) needs a handler function`);
+    }
+    const priority = options.priority ?? 50;
+    if (typeof priority !== 'number' || !Number.isFinite(priority)) {
+      throw pluginError(ErrorCodes.INVALID_INPUT, `on("${event}", { priority }) needs a finite number, got ${typeOf(priority)}`);
+    }
+    return this.#hooks.addHandler(event, priority, handler);
+  }
+
+  /**
+   * Runs every handler of `event` by priority, each fed the previous one's
+   * output, and resolves to the final payload. A JS handler that returns
+   * undefined leaves the payload as it was.
+   */
+  runHook(event, payload = {}) {
+    return this.#async(async () => {
+      if (typeof event !== 'string' || event.length === 0) {
+        throw pluginError(ErrorCodes.INVALID_INPUT, 'runHook(event, payload) needs an event name string');
+      }
+      if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+        throw pluginError(ErrorCodes.INVALID_INPUT, `runHook("${event}", payload) needs a payload object, got ${typeOf(payload)}`);
+      }
+      let current = { event, ...payload };
+      for (const entry of this.#hooks.handlersFor(event)) {
+        if (entry.plugin !== undefined) {
+          const json = toPayloadJson({ ...current, event }, event, entry.plugin);
+          current = JSON.parse(await this.#native.hook(entry.plugin, json));
+        } else {
+          const output = await entry.handler(current);
+          if (output !== undefined) current = output;
+        }
+      }
+      return current;
+    });
+  }
+
+  /**
+   * Closes the host: waits for the calls in flight to settle, then stops the
+   * worker threads. Later calls fail with HOST_CLOSED. Closing twice is fine.
+   */
+  close() {
+    if (this.#closing === null) {
+      this.#closing = (async () => {
+        while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+        this.#native.close();
+      })();
+    }
+    return this.#closing;
+  }
+
+  /** Whether close() has been called. */
+  get closed() {
+    return this.#closing !== null;
+  }
+
+  #assertOpenSync() {
+    if (this.#closing !== null) throw closedError();
+  }
+
+  /** Runs `start` (which may throw or return a native promise) as a tracked async call. */
+  #async(start) {
+    if (this.#closing !== null) return Promise.reject(closedError());
+    let pending;
+    try {
+      pending = start();
+    } catch (err) {
+      return Promise.reject(fromNative(err));
+    }
+    return this.#track(pending);
+  }
+
+  #track(pending) {
+    const tracked = Promise.resolve(pending).then(undefined, (err) => {
+      throw fromNative(err);
+    });
+    this.#inFlight.add(tracked);
+    const forget = () => this.#inFlight.delete(tracked);
+    tracked.then(forget, forget);
+    return tracked;
+  }
+}
+
+function callNative(call) {
+  try {
+    return call();
+  } catch (err) {
+    throw fromNative(err);
+  }
+}
+
+function closedError() {
+  return pluginError(ErrorCodes.HOST_CLOSED, 'the host is closed; create a new one with PluginHost.load()');
+}
+
+function checkName(name) {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw pluginError(ErrorCodes.INVALID_INPUT, `a plugin name must be a non-empty string, got ${typeOf(name)}`);
+  }
+}
+
+function checkString(value, what, plugin, exportName) {
+  if (typeof value !== 'string') {
+    throw pluginError(ErrorCodes.INVALID_INPUT, `${what} must be a string, got ${typeOf(value)}`, { plugin, export: exportName });
+  }
+}
+
+function shortcodeInput(name, args, content) {
+  checkName(name);
+  const fields = { plugin: name, export: 'shortcode' };
+  if (!Array.isArray(args)) {
+    throw pluginError(ErrorCodes.INVALID_INPUT, `shortcode args must be an array of strings, got ${typeOf(args)}`, fields);
+  }
+  args.forEach((arg, i) => {
+    if (typeof arg !== 'string') {
+      throw pluginError(ErrorCodes.INVALID_INPUT, `shortcode argument #${i} must be a string, got ${typeOf(arg)}`, fields);
+    }
+  });
+  checkString(content, 'shortcode content', name, 'shortcode');
+  return JSON.stringify({ name, args, content });
+}
+
+function toPayloadJson(payload, event, plugin) {
+  try {
+    return JSON.stringify(payload);
+  } catch (err) {
+    throw pluginError(ErrorCodes.INVALID_INPUT, `the "${event}" payload cannot be serialized to JSON: ${err.message}`, { plugin, export: 'hook', cause: err });
+  }
+}
+
+function cleanInfo(info) {
+  return {
+    name: info.name,
+    path: info.path ?? null,
+    exports: info.exports,
+    hooks: info.hooks,
+    wasi: info.wasi,
+    results: info.results ?? null,
+  };
+}
+
+function typeOf(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+module.exports = { PluginHost, PluginError };

@@ -1,0 +1,102 @@
+// Types of the alloy-wasm JavaScript API (see README.md and CONTRACT.md).
+
+/** Options of a host; every one is optional. Unknown keys are INVALID_OPTIONS. */
+export interface PluginHostOptions {
+  /** Compiled-module cache folder, relative to the working directory; null disables it. Default '.alloy/wasm-cache'. */
+  cacheDir?: string | null;
+  /** Worker threads for async and batch calls; 0 = one per available core. Default 0. */
+  threads?: number;
+  /** Time limit of one call in milliseconds (TIMEOUT past it). Default 1000. */
+  timeoutMs?: number;
+  /** Linear-memory cap of one plugin instance in MiB (MEMORY_LIMIT past it). Default 256. */
+  memoryLimitMb?: number;
+}
+
+/** What plugins() tells about one plugin. */
+export interface PluginInfo {
+  name: string;
+  /** The .wasm file it was loaded from; null when added from bytes. */
+  path: string | null;
+  /** The ABI exports it has: 'memory', 'alloc', then any of 'filter', 'shortcode', 'hooks', 'hook', 'last_error'. */
+  exports: string[];
+  /** The hook events its hooks() declared. */
+  hooks: string[];
+  /** Whether it imports WASI preview 1. */
+  wasi: boolean;
+  /** How its exports return (ptr, len); null when it has no ABI export. */
+  results: 'i64' | 'multi-value' | null;
+}
+
+export type ErrorCode =
+  | 'PLUGIN_NOT_FOUND'
+  | 'MISSING_EXPORT'
+  | 'INVALID_MODULE'
+  | 'UNSUPPORTED_IMPORT'
+  | 'PLUGIN_ERROR'
+  | 'BAD_RESULT'
+  | 'INVALID_HOOKS'
+  | 'INVALID_JSON'
+  | 'TRAP'
+  | 'TIMEOUT'
+  | 'MEMORY_LIMIT'
+  | 'INVALID_OPTIONS'
+  | 'INVALID_INPUT'
+  | 'IO_ERROR'
+  | 'DUPLICATE_PLUGIN'
+  | 'HOST_CLOSED';
+
+export declare const ErrorCodes: { readonly [K in ErrorCode]: K };
+
+/** Every failure of the API. The message names the plugin, the export and the code. */
+export declare class PluginError extends Error {
+  readonly name: 'PluginError';
+  readonly code: ErrorCode;
+  /** The plugin concerned, where there is one. */
+  readonly plugin?: string;
+  /** The export being called ('filter', 'shortcode', 'hook', 'hooks', '_start', ...). */
+  readonly export?: string;
+  /** filterMany: the index of the input that failed. */
+  readonly index?: number;
+}
+
+/** A hook payload: any JSON object; WASM hooks get it with an "event" key. */
+export type HookPayload = { event?: string; [key: string]: unknown };
+
+export type HookHandler<P extends HookPayload = HookPayload> = (payload: P) => P | void | Promise<P | void>;
+
+export declare const DEFAULT_OPTIONS: Readonly<Required<PluginHostOptions>>;
+
+export declare class PluginHost {
+  private constructor();
+  /** A host with every *.wasm of `dir` loaded, named by file stem. One plugin that fails fails the load. */
+  static load(dir: string, options?: PluginHostOptions): Promise<PluginHost>;
+  /** A host with no plugins yet; add them with add(). */
+  static create(options?: PluginHostOptions): Promise<PluginHost>;
+  /** The options in force, defaults filled in. */
+  readonly options: Required<PluginHostOptions>;
+  /** The worker threads async and batch calls run on. */
+  readonly threads: number;
+  /** Whether close() has been called. */
+  readonly closed: boolean;
+  /** Adds one plugin from a .wasm path or its bytes. */
+  add(name: string, source: string | Uint8Array): Promise<PluginInfo>;
+  /** Every plugin, in load order. */
+  plugins(): PluginInfo[];
+  /** Runs the plugin's filter off the main thread. */
+  filter(name: string, input: string): Promise<string>;
+  /** Runs the plugin's filter on this thread. */
+  filterSync(name: string, input: string): string;
+  /** Runs the filter on every input over all worker threads; outputs in input order. */
+  filterMany(name: string, inputs: string[]): Promise<string[]>;
+  /** Runs the plugin's shortcode off the main thread; resolves to HTML. */
+  shortcode(name: string, args?: string[], content?: string): Promise<string>;
+  /** Runs the plugin's shortcode on this thread. */
+  shortcodeSync(name: string, args?: string[], content?: string): string;
+  /** Registers a JS hook handler (lower priorities run first; WASM hooks run at 50). Returns a remover. */
+  on<P extends HookPayload = HookPayload>(event: string, handler: HookHandler<P>): () => void;
+  on<P extends HookPayload = HookPayload>(event: string, options: { priority?: number }, handler: HookHandler<P>): () => void;
+  /** Runs every handler of `event` by priority, each fed the previous output; resolves to the final payload. */
+  runHook<P extends HookPayload = HookPayload>(event: string, payload?: P): Promise<P & { event: string }>;
+  /** Waits for calls in flight, then stops the workers. Later calls fail with HOST_CLOSED. */
+  close(): Promise<void>;
+}

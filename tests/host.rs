@@ -1,0 +1,198 @@
+//! The core host without Node.js: plugins written in WAT, called through
+//! `Host` the way the binding calls it.
+
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alloy_wasm::{AbiExport, ErrorCode, Host, HostOptions};
+
+/// memory, a bump `alloc`, and `filter` that echoes, in the given result form,
+/// unless the input starts with `!`, when it runs `$misbehave`.
+fn echo_plugin(form: &str, misbehave: &str, extra: &str) -> Vec<u8> {
+    let (result, ret) = match form {
+        "packed" => (
+            "(result i64)",
+            "(i64.or (i64.shl (i64.extend_i32_u (local.get $p)) (i64.const 32)) (i64.extend_i32_u (local.get $l)))",
+        ),
+        _ => ("(result i32 i32)", "(local.get $p) (local.get $l)"),
+    };
+    wat::parse_str(format!(
+        r#"(module
+          (memory (export "memory") 1)
+          (global $heap (mut i32) (i32.const 1024))
+          (func (export "alloc") (param $n i32) (result i32)
+            (local $p i32)
+            (local.set $p (global.get $heap))
+            (global.set $heap (i32.add (global.get $heap) (local.get $n)))
+            (if (i32.gt_u (global.get $heap) (i32.mul (memory.size) (i32.const 65536)))
+              (then (drop (memory.grow (i32.add (i32.shr_u (local.get $n) (i32.const 16)) (i32.const 1))))))
+            (local.get $p))
+          (func (export "filter") (param $p i32) (param $l i32) {result}
+            (if (i32.and (i32.gt_u (local.get $l) (i32.const 0))
+                         (i32.eq (i32.load8_u (local.get $p)) (i32.const 33)))
+              (then {misbehave}))
+            {ret})
+          {extra})"#
+    ))
+    .expect("valid WAT")
+}
+
+fn host(options: HostOptions) -> Arc<Host> {
+    Arc::new(
+        Host::new(&HostOptions {
+            cache_dir: None,
+            ..options
+        })
+        .unwrap(),
+    )
+}
+
+fn default_host() -> Arc<Host> {
+    host(HostOptions::default())
+}
+
+#[test]
+fn both_result_forms_round_trip_utf8() {
+    let host = default_host();
+    host.add_bytes("packed", &echo_plugin("packed", "nop", ""), None)
+        .unwrap();
+    let info = host
+        .add_bytes("pair", &echo_plugin("pair", "nop", ""), None)
+        .unwrap();
+    assert_eq!(info.results, Some("multi-value"));
+    for input in ["", "héllo 😀 日本", "\u{feff}bom", "nul\0byte"] {
+        assert_eq!(
+            host.call("packed", AbiExport::Filter, input).unwrap(),
+            input
+        );
+        assert_eq!(host.call("pair", AbiExport::Filter, input).unwrap(), input);
+    }
+}
+
+#[test]
+fn zero_zero_is_the_plugins_error_with_last_error_text() {
+    let host = default_host();
+    let wasm = echo_plugin(
+        "packed",
+        "(return (i64.const 0))",
+        r#"(data (i32.const 64) "rejected: bad input")
+           (func (export "last_error") (result i32 i32) (i32.const 64) (i32.const 19))"#,
+    );
+    host.add_bytes("fails", &wasm, None).unwrap();
+    let err = host.call("fails", AbiExport::Filter, "!x").unwrap_err();
+    assert_eq!(err.code, ErrorCode::PluginError);
+    assert_eq!(err.detail, "rejected: bad input");
+    assert_eq!(err.plugin.as_deref(), Some("fails"));
+    assert_eq!(err.export.as_deref(), Some("filter"));
+    assert_eq!(host.call("fails", AbiExport::Filter, "ok").unwrap(), "ok");
+}
+
+#[test]
+fn results_outside_memory_are_bad_results_even_when_they_wrap() {
+    let host = default_host();
+    let wasm = echo_plugin("pair", "(return (i32.const -16) (i32.const 32))", "");
+    host.add_bytes("wraps", &wasm, None).unwrap();
+    let err = host.call("wraps", AbiExport::Filter, "!").unwrap_err();
+    assert_eq!(err.code, ErrorCode::BadResult);
+    assert_eq!(
+        host.call("wraps", AbiExport::Filter, "fine").unwrap(),
+        "fine"
+    );
+}
+
+#[test]
+fn a_runaway_call_times_out_and_the_plugin_recovers() {
+    let host = host(HostOptions {
+        timeout_ms: 30,
+        ..HostOptions::default()
+    });
+    host.add_bytes("loop", &echo_plugin("packed", "(loop br 0)", ""), None)
+        .unwrap();
+    let started = Instant::now();
+    let err = host.call("loop", AbiExport::Filter, "!").unwrap_err();
+    assert_eq!(err.code, ErrorCode::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        host.call("loop", AbiExport::Filter, "next").unwrap(),
+        "next"
+    );
+}
+
+#[test]
+fn growing_past_the_cap_is_memory_limit() {
+    let host = host(HostOptions {
+        memory_limit_mb: 2,
+        ..HostOptions::default()
+    });
+    let bomb = "(loop (br_if 0 (i32.ne (memory.grow (i32.const 1)) (i32.const -1)))) unreachable";
+    host.add_bytes("bomb", &echo_plugin("packed", bomb, ""), None)
+        .unwrap();
+    let err = host.call("bomb", AbiExport::Filter, "!").unwrap_err();
+    assert_eq!(err.code, ErrorCode::MemoryLimit, "{err}");
+    assert_eq!(
+        host.call("bomb", AbiExport::Filter, "next").unwrap(),
+        "next"
+    );
+}
+
+#[test]
+fn batches_keep_input_order_and_report_the_lowest_failing_index() {
+    let host = host(HostOptions {
+        threads: 2,
+        ..HostOptions::default()
+    });
+    host.add_bytes("trap", &echo_plugin("packed", "unreachable", ""), None)
+        .unwrap();
+    let inputs: Vec<String> = (0..500).map(|i| format!("input {i}")).collect();
+    let (tx, rx) = mpsc::channel();
+    host.spawn_many("trap", AbiExport::Filter, inputs.clone(), move |r| {
+        tx.send(r).unwrap()
+    });
+    assert_eq!(rx.recv().unwrap().unwrap(), inputs);
+
+    let mut failing = inputs.clone();
+    failing[123] = "!a".into();
+    failing[400] = "!b".into();
+    let (tx, rx) = mpsc::channel();
+    host.spawn_many("trap", AbiExport::Filter, failing, move |r| {
+        tx.send(r).unwrap()
+    });
+    let err = rx.recv().unwrap().unwrap_err();
+    assert_eq!((err.code, err.index), (ErrorCode::Trap, Some(123)));
+}
+
+#[test]
+fn hook_output_must_be_json() {
+    let host = default_host();
+    let hooks = r#"(data (i32.const 64) "[\"onX\"]")
+        (func (export "hooks") (result i64) (i64.or (i64.shl (i64.const 64) (i64.const 32)) (i64.const 7)))
+        (func (export "hook") (param i32 i32) (result i64) (i64.or (i64.shl (i64.const 64) (i64.const 32)) (i64.const 3)))"#;
+    let info = host
+        .add_bytes("h", &echo_plugin("packed", "nop", hooks), None)
+        .unwrap();
+    assert_eq!(info.hooks, vec!["onX".to_string()]);
+    // hook() returns `["on`, a truncated array: not JSON.
+    let err = host
+        .call("h", AbiExport::Hook, r#"{"event":"onX"}"#)
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidJson);
+}
+
+#[test]
+fn after_close_every_call_is_host_closed() {
+    let host = default_host();
+    host.add_bytes("echo", &echo_plugin("packed", "nop", ""), None)
+        .unwrap();
+    host.close();
+    host.close();
+    assert_eq!(
+        host.call("echo", AbiExport::Filter, "x").unwrap_err().code,
+        ErrorCode::HostClosed
+    );
+    let (tx, rx) = mpsc::channel();
+    host.spawn_call("echo".into(), AbiExport::Filter, "x".into(), move |r| {
+        tx.send(r).unwrap()
+    });
+    assert_eq!(rx.recv().unwrap().unwrap_err().code, ErrorCode::HostClosed);
+}
