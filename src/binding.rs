@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Buffer, Object};
+use napi::bindgen_prelude::{Buffer, Object, ToNapiValue};
 use napi::{Env, Status};
 use napi_derive::napi;
 
-use crate::error::PluginError;
+use crate::error::{PluginError, Result};
 use crate::exports::AbiExport;
 use crate::host::{Host, HostOptions};
 use crate::plugin::PluginInfo;
@@ -200,14 +200,10 @@ impl NativeHost {
         plugin: String,
         inputs: Vec<String>,
     ) -> napi::Result<Object<'env>> {
-        let (deferred, promise) = env.create_deferred::<Vec<String>, _>()?;
-        let settle = move |result: crate::error::Result<Vec<String>>| match result {
-            Ok(outputs) => deferred.resolve(move |_| Ok(outputs)),
-            Err(err) => deferred.reject(to_napi(err)),
-        };
-        self.host
-            .spawn_many(&plugin, AbiExport::Filter, inputs, settle);
-        Ok(promise)
+        let host = Arc::clone(&self.host);
+        promise(env, identity, move |settle| {
+            host.spawn_many(&plugin, AbiExport::Filter, inputs, settle)
+        })
     }
 
     /// Stops the workers and frees the instances; later calls fail with
@@ -228,32 +224,52 @@ impl NativeHost {
         export: AbiExport,
         input: String,
     ) -> napi::Result<Object<'env>> {
-        let (deferred, promise) = env.create_deferred::<String, _>()?;
-        let settle = move |result: crate::error::Result<String>| match result {
-            Ok(output) => deferred.resolve(move |_| Ok(output)),
-            Err(err) => deferred.reject(to_napi(err)),
-        };
-        self.host.spawn_call(plugin, export, input, settle);
-        Ok(promise)
+        let host = Arc::clone(&self.host);
+        promise(env, identity, move |settle| {
+            host.spawn_call(plugin, export, input, settle)
+        })
     }
 }
 
 /// Runs `job` on a worker and settles a promise with `convert(output)`.
 fn spawn_promise<'env, T, J>(
     env: &'env Env,
-    host: &Host,
-    job: impl FnOnce() -> crate::error::Result<T> + Send + 'static,
+    host: &Arc<Host>,
+    job: impl FnOnce() -> Result<T> + Send + 'static,
     convert: impl FnOnce(T) -> J + Send + 'static,
 ) -> napi::Result<Object<'env>>
 where
     T: Send + 'static,
-    J: napi::bindgen_prelude::ToNapiValue + 'static,
+    J: ToNapiValue + 'static,
+{
+    let host = Arc::clone(host);
+    promise(env, convert, move |settle| {
+        host.workers().spawn(job, settle)
+    })
+}
+
+/// A promise settled by the callback that `start` is handed (and must see
+/// called exactly once, from any thread): resolved with `convert(value)` or
+/// rejected with the coded error.
+fn promise<'env, T, J>(
+    env: &'env Env,
+    convert: impl FnOnce(T) -> J + Send + 'static,
+    start: impl FnOnce(Settle<T>),
+) -> napi::Result<Object<'env>>
+where
+    T: Send + 'static,
+    J: ToNapiValue + 'static,
 {
     let (deferred, promise) = env.create_deferred::<J, _>()?;
-    let settle = move |result: crate::error::Result<T>| match result {
+    start(Box::new(move |result: Result<T>| match result {
         Ok(value) => deferred.resolve(move |_| Ok(convert(value))),
         Err(err) => deferred.reject(to_napi(err)),
-    };
-    host.workers().spawn(job, settle);
+    }));
     Ok(promise)
+}
+
+type Settle<T> = Box<dyn FnOnce(Result<T>) + Send>;
+
+fn identity<T>(value: T) -> T {
+    value
 }
