@@ -181,11 +181,6 @@ impl PluginInstance {
             calls: 0,
         })
     }
-
-    /// Bytes of linear memory the instance holds now.
-    pub fn memory_bytes(&self) -> usize {
-        self.memory.data_size(&self.store)
-    }
 }
 
 /// Typed handles to the ABI exports an instance has.

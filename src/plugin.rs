@@ -161,11 +161,6 @@ impl Plugin {
         Ok(())
     }
 
-    /// Idle instances in the pool now.
-    pub fn idle_instances(&self) -> usize {
-        self.pool.idle_count()
-    }
-
     /// Drops the idle instances (the host is closing).
     pub fn release_instances(&self) {
         self.pool.clear();

@@ -41,11 +41,6 @@ impl InstancePool {
         }
     }
 
-    /// How many instances are idle now.
-    pub fn idle_count(&self) -> usize {
-        self.lock().len()
-    }
-
     /// Drops every idle instance.
     pub fn clear(&self) {
         self.lock().clear();

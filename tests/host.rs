@@ -52,6 +52,23 @@ fn default_host() -> Arc<Host> {
     host(HostOptions::default())
 }
 
+/// Adds an echo plugin that runs `misbehave` on "!", checks that "!" fails
+/// with `code`, and that the next call is served. Returns the error.
+fn fails_then_recovers(
+    options: HostOptions,
+    form: &str,
+    misbehave: &str,
+    code: ErrorCode,
+) -> alloy_wasm::PluginError {
+    let host = host(options);
+    host.add_bytes("p", &echo_plugin(form, misbehave, ""), None)
+        .unwrap();
+    let err = host.call("p", AbiExport::Filter, "!").unwrap_err();
+    assert_eq!(err.code, code, "{err}");
+    assert_eq!(host.call("p", AbiExport::Filter, "next").unwrap(), "next");
+    err
+}
+
 #[test]
 fn both_result_forms_round_trip_utf8() {
     let host = default_host();
@@ -90,50 +107,30 @@ fn zero_zero_is_the_plugins_error_with_last_error_text() {
 
 #[test]
 fn results_outside_memory_are_bad_results_even_when_they_wrap() {
-    let host = default_host();
-    let wasm = echo_plugin("pair", "(return (i32.const -16) (i32.const 32))", "");
-    host.add_bytes("wraps", &wasm, None).unwrap();
-    let err = host.call("wraps", AbiExport::Filter, "!").unwrap_err();
-    assert_eq!(err.code, ErrorCode::BadResult);
-    assert_eq!(
-        host.call("wraps", AbiExport::Filter, "fine").unwrap(),
-        "fine"
-    );
+    let wraps = "(return (i32.const -16) (i32.const 32))";
+    fails_then_recovers(HostOptions::default(), "pair", wraps, ErrorCode::BadResult);
 }
 
 #[test]
 fn a_runaway_call_times_out_and_the_plugin_recovers() {
-    let host = host(HostOptions {
+    let options = HostOptions {
         timeout_ms: 30,
         ..HostOptions::default()
-    });
-    host.add_bytes("loop", &echo_plugin("packed", "(loop br 0)", ""), None)
-        .unwrap();
+    };
     let started = Instant::now();
-    let err = host.call("loop", AbiExport::Filter, "!").unwrap_err();
-    assert_eq!(err.code, ErrorCode::Timeout);
+    fails_then_recovers(options, "packed", "(loop br 0)", ErrorCode::Timeout);
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(
-        host.call("loop", AbiExport::Filter, "next").unwrap(),
-        "next"
-    );
 }
 
 #[test]
 fn growing_past_the_cap_is_memory_limit() {
-    let host = host(HostOptions {
+    let options = HostOptions {
         memory_limit_mb: 2,
         ..HostOptions::default()
-    });
+    };
     let bomb = "(loop (br_if 0 (i32.ne (memory.grow (i32.const 1)) (i32.const -1)))) unreachable";
-    host.add_bytes("bomb", &echo_plugin("packed", bomb, ""), None)
-        .unwrap();
-    let err = host.call("bomb", AbiExport::Filter, "!").unwrap_err();
-    assert_eq!(err.code, ErrorCode::MemoryLimit, "{err}");
-    assert_eq!(
-        host.call("bomb", AbiExport::Filter, "next").unwrap(),
-        "next"
-    );
+    let err = fails_then_recovers(options, "packed", bomb, ErrorCode::MemoryLimit);
+    assert!(err.detail.contains("2 MiB limit"), "{err}");
 }
 
 #[test]
