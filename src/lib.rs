@@ -1,6 +1,7 @@
 //! alloy-wasm: runs Alloy-ABI WebAssembly plugins for Node.js site
 //! generators. The core (everything but `binding`) has no Node.js
-//! dependency and is tested with plain `cargo test --no-default-features`.
+//! dependency and is tested with plain `cargo test`; the binding is built by
+//! `npm run build` with the `napi-binding` feature.
 
 pub mod abi;
 pub mod engine;
