@@ -19,7 +19,6 @@ pub fn call_export(inst: &mut PluginInstance, export: AbiExport, input: &[u8]) -
         )
         .with_export(name));
     }
-    inst.calls += 1;
     arm_deadline(inst);
     let (ptr, len) = write_input(inst, input).map_err(|e| e.with_export(name))?;
     let limits = inst.limits;

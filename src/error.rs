@@ -110,6 +110,11 @@ impl PluginError {
         }
     }
 
+    /// The error of any call on a closed host.
+    pub fn host_closed() -> Self {
+        PluginError::new(ErrorCode::HostClosed, "the host is closed")
+    }
+
     pub fn with_plugin(mut self, plugin: &str) -> Self {
         self.plugin = Some(plugin.to_owned());
         self

@@ -224,10 +224,7 @@ impl Host {
 
     fn ensure_open(&self) -> Result<()> {
         if self.is_closed() {
-            Err(PluginError::new(
-                ErrorCode::HostClosed,
-                "the host is closed",
-            ))
+            Err(PluginError::host_closed())
         } else {
             Ok(())
         }

@@ -110,8 +110,6 @@ pub struct PluginInstance {
     pub alloc: TypedFunc<i32, i32>,
     pub funcs: ExportFuncs,
     pub limits: Limits,
-    /// Calls served so far.
-    pub calls: u64,
 }
 
 impl PluginInstance {
@@ -178,7 +176,6 @@ impl PluginInstance {
             alloc,
             funcs,
             limits,
-            calls: 0,
         })
     }
 }

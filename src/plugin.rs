@@ -11,7 +11,7 @@ use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::{AbiExport, ExportTable};
 use crate::imports::{check_imports, shared_linker};
 use crate::instance::{Limits, PluginInstance, StoreState};
-use crate::pool::InstancePool;
+use crate::pool::{Checkout, InstancePool};
 
 /// How a host runs its plugins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,19 +119,9 @@ impl Plugin {
 
     /// Calls `export` with `input` on a pooled instance.
     pub fn call(&self, export: AbiExport, input: &str) -> Result<String> {
-        let mut checkout = self
-            .pool
-            .checkout(|| self.instantiate())
-            .map_err(|e| e.with_plugin(&self.name))?;
-        match call_export(checkout.instance(), export, input.as_bytes()) {
-            Ok(output) => Ok(output),
-            Err(err) => {
-                if err.code.poisons_instance() {
-                    checkout.discard();
-                }
-                Err(err.with_plugin(&self.name))
-            }
-        }
+        self.checkout()?
+            .run(|inst| call_export(inst, export, input.as_bytes()))
+            .map_err(|e| e.with_plugin(&self.name))
     }
 
     /// Calls `export` on each input in turn, on one instance, while `next`
@@ -143,20 +133,12 @@ impl Plugin {
         mut next: impl FnMut() -> Option<usize>,
         mut done: impl FnMut(usize, String),
     ) -> Result<()> {
-        let mut checkout = self
-            .pool
-            .checkout(|| self.instantiate())
-            .map_err(|e| e.with_plugin(&self.name))?;
+        let mut checkout = self.checkout()?;
         while let Some(index) = next() {
-            match call_export(checkout.instance(), export, inputs[index].as_bytes()) {
-                Ok(output) => done(index, output),
-                Err(err) => {
-                    if err.code.poisons_instance() {
-                        checkout.discard();
-                    }
-                    return Err(err.with_plugin(&self.name).with_index(index));
-                }
-            }
+            let output = checkout
+                .run(|inst| call_export(inst, export, inputs[index].as_bytes()))
+                .map_err(|e| e.with_plugin(&self.name).with_index(index))?;
+            done(index, output);
         }
         Ok(())
     }
@@ -164,6 +146,13 @@ impl Plugin {
     /// Drops the idle instances (the host is closing).
     pub fn release_instances(&self) {
         self.pool.clear();
+    }
+
+    /// An instance from the pool, or a new one.
+    fn checkout(&self) -> Result<Checkout<'_>> {
+        self.pool
+            .checkout(|| self.instantiate())
+            .map_err(|e| e.with_plugin(&self.name))
     }
 
     fn instantiate(&self) -> Result<PluginInstance> {

@@ -61,16 +61,21 @@ pub struct Checkout<'a> {
 }
 
 impl Checkout<'_> {
-    pub fn instance(&mut self) -> &mut PluginInstance {
-        self.instance
+    /// Runs `call` on the instance. An error that may have left the instance
+    /// broken (see `ErrorCode::poisons_instance`) drops it instead of
+    /// returning it to the pool; the checkout must not be used after that.
+    pub fn run<T>(&mut self, call: impl FnOnce(&mut PluginInstance) -> Result<T>) -> Result<T> {
+        let instance = self
+            .instance
             .as_mut()
-            .expect("a checkout holds its instance until dropped or discarded")
-    }
-
-    /// Drops the instance instead of returning it: the call left it in a
-    /// state that must not serve another call.
-    pub fn discard(mut self) {
-        self.instance = None;
+            .expect("a checkout is not used after a poisoning error");
+        let result = call(instance);
+        if let Err(err) = &result {
+            if err.code.poisons_instance() {
+                self.instance = None;
+            }
+        }
+        result
     }
 }
 

@@ -52,7 +52,7 @@ impl Workers {
         let guard = self.lock();
         match guard.as_ref() {
             Some(runtime) => drop(runtime.spawn(async move { done(run_caught(job)) })),
-            None => done(Err(closed())),
+            None => done(Err(PluginError::host_closed())),
         }
     }
 
@@ -66,7 +66,7 @@ impl Workers {
     ) {
         let guard = self.lock();
         let Some(runtime) = guard.as_ref() else {
-            return done(Err(closed()));
+            return done(Err(PluginError::host_closed()));
         };
         let handles: Vec<_> = (0..parts)
             .map(|part| {
@@ -105,10 +105,6 @@ impl Drop for Workers {
     fn drop(&mut self) {
         self.shutdown();
     }
-}
-
-fn closed() -> PluginError {
-    PluginError::new(ErrorCode::HostClosed, "the host is closed")
 }
 
 /// Runs `job`, turning a panic into an error.
