@@ -23,6 +23,15 @@ export declare class NativeHost {
   addBytes(name: string, wasm: Buffer): Promise<NativePluginInfo>
   /** Every plugin, in load order. */
   plugins(): Array<NativePluginInfo>
+  /**
+   * What plugin `name` wrote since the last call; null when output is
+   * not captured.
+   */
+  takeOutput(name: string): NativeOutput | null
+  /** Instance counts of plugin `name`. */
+  poolStats(name: string): NativePoolStats
+  /** The memo's counters; null when nothing is memoized. */
+  memoStats(): NativeMemoStats | null
   /** The worker threads async calls run on. */
   get threads(): number
   filterSync(plugin: string, input: string): string
@@ -52,6 +61,31 @@ export interface NativeHostOptions {
   captureOutput?: number
   /** Compiled-module cache folder; absent disables the cache. */
   cacheDir?: string
+  /** Replace an instance after this many calls; 0 = never. */
+  recycleAfterCalls: number
+  /** Replace an instance once its memory passes this many MiB. */
+  recycleMemoryMb: number
+  /** Memoize every plugin's outputs. */
+  memoizeAll: boolean
+  /** Memoize only these plugins' outputs. */
+  memoizeOnly?: Array<string>
+  /** Budget of the memo in MiB. */
+  memoizeMb: number
+}
+
+/** The memo's counters. */
+export interface NativeMemoStats {
+  entries: number
+  bytes: number
+  hits: number
+  misses: number
+}
+
+/** What a plugin wrote to stdout/stderr since the last `output()` call. */
+export interface NativeOutput {
+  stdout: string
+  stderr: string
+  droppedBytes: number
 }
 
 /** What `plugins()` reports for one plugin. */
@@ -62,4 +96,20 @@ export interface NativePluginInfo {
   hooks: Array<string>
   wasi: boolean
   results?: string
+  /** Size of the wasm file in bytes. */
+  size: number
+  /** `"hit"`, `"miss"` or `"off"`: whether the compiled-module cache had it. */
+  cache: string
+  /** Milliseconds to compile it, or to load it from the cache. */
+  compileMs: number
+  /** Why the cache entry could not be written, if it could not. */
+  cacheError?: string
+}
+
+/** What happened to a plugin's instances so far. */
+export interface NativePoolStats {
+  instancesCreated: number
+  instancesRecycled: number
+  instancesDiscarded: number
+  idleInstances: number
 }

@@ -6,7 +6,7 @@
 const path = require('node:path');
 const { NativeHost } = require('../index.js');
 const { PluginError, ErrorCodes, pluginError, fromNative } = require('./errors');
-const { resolveOptions } = require('./options');
+const { resolveOptions, captureBytes } = require('./options');
 const { HookRegistry } = require('./hooks');
 
 const CONSTRUCT = Symbol('PluginHost.construct');
@@ -51,6 +51,12 @@ class PluginHost {
       timeoutMs: resolved.timeoutMs,
       memoryLimitMb: resolved.memoryLimitMb,
       cacheDir: resolved.cacheDir === null ? undefined : path.resolve(resolved.cacheDir),
+      recycleAfterCalls: resolved.recycleAfterCalls,
+      recycleMemoryMb: resolved.recycleMemoryMb,
+      captureOutput: captureBytes(resolved.captureOutput),
+      memoizeAll: resolved.memoize === true,
+      memoizeOnly: Array.isArray(resolved.memoize) ? resolved.memoize : undefined,
+      memoizeMb: resolved.memoizeMb,
     }));
     return new PluginHost(CONSTRUCT, native, resolved);
   }
@@ -82,9 +88,34 @@ class PluginHost {
     return info;
   }
 
-  /** Every plugin, in load order: { name, path, exports, hooks, wasi, results }. */
+  /** Every plugin, in load order: { name, path, exports, hooks, wasi, results, size, cache, compileMs, cacheError }. */
   plugins() {
     return this.#native.plugins().map(cleanInfo);
+  }
+
+  /**
+   * What the plugin wrote to stdout and stderr since the last output() call
+   * (capped at captureOutput bytes per stream; droppedBytes counts the rest).
+   * Needs the host option captureOutput.
+   */
+  output(name) {
+    this.#assertOpenSync();
+    checkName(name);
+    if (this.#options.captureOutput === false) {
+      throw pluginError(ErrorCodes.INVALID_OPTIONS, 'output capture is off; create the host with { captureOutput: true } to keep plugin output', { plugin: name });
+    }
+    return callNative(() => this.#native.takeOutput(name));
+  }
+
+  /**
+   * Counters for one plugin's instances (created, recycled, discarded after
+   * an error, idle) and, when memoize is on, the memo's.
+   */
+  stats(name) {
+    this.#assertOpenSync();
+    checkName(name);
+    const instances = callNative(() => this.#native.poolStats(name));
+    return { ...instances, memo: this.#native.memoStats() ?? null };
   }
 
   /** Runs the plugin's filter off the main thread. */
@@ -258,11 +289,13 @@ function shortcodeInput(name, args, content) {
   if (!Array.isArray(args)) {
     throw pluginError(ErrorCodes.INVALID_INPUT, `shortcode args must be an array of strings, got ${typeOf(args)}`, fields);
   }
-  args.forEach((arg, i) => {
-    if (typeof arg !== 'string') {
-      throw pluginError(ErrorCodes.INVALID_INPUT, `shortcode argument #${i} must be a string, got ${typeOf(arg)}`, fields);
+  // An index loop, not forEach: forEach skips the holes of a sparse array,
+  // which JSON.stringify would then send to the plugin as null.
+  for (let i = 0; i < args.length; i++) {
+    if (typeof args[i] !== 'string') {
+      throw pluginError(ErrorCodes.INVALID_INPUT, `shortcode argument #${i} must be a string, got ${typeOf(args[i])}`, fields);
     }
-  });
+  }
   checkString(content, 'shortcode content', name, 'shortcode');
   return JSON.stringify({ name, args, content });
 }
@@ -283,12 +316,18 @@ function cleanInfo(info) {
     hooks: info.hooks,
     wasi: info.wasi,
     results: info.results ?? null,
+    size: info.size,
+    cache: info.cache,
+    compileMs: info.compileMs,
+    cacheError: info.cacheError ?? null,
   };
 }
 
 function typeOf(value) {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  // A Buffer of file contents is a common mistake: name it, not just "object".
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
   return typeof value;
 }
 

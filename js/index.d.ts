@@ -25,6 +25,14 @@ export interface PluginInfo {
   wasi: boolean;
   /** How its exports return (ptr, len); null when it has no ABI export. */
   results: 'i64' | 'multi-value' | null;
+  /** Size of the .wasm in bytes. */
+  size: number;
+  /** Whether the compiled-module cache had it: 'hit', 'miss' (compiled now), or 'off' (cacheDir: null). */
+  cache: 'hit' | 'miss' | 'off';
+  /** Milliseconds spent compiling it, or loading it from the cache. */
+  compileMs: number;
+  /** Why its cache entry could not be written (the plugin still loaded); null when all went well. */
+  cacheError: string | null;
 }
 
 export type ErrorCode =

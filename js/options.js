@@ -14,13 +14,38 @@ const DEFAULT_OPTIONS = Object.freeze({
   timeoutMs: 1000,
   // Linear-memory cap of one plugin instance in MiB (MEMORY_LIMIT past it).
   memoryLimitMb: 256,
+  // The ABI has no free(), so most plugins grow their memory on every call:
+  // an instance whose memory passes this many MiB is replaced by a fresh one
+  // between calls. null = 32, or half of memoryLimitMb when that is smaller.
+  recycleMemoryMb: null,
+  // An instance is also replaced after this many calls; 0 = never.
+  recycleAfterCalls: 10000,
+  // Keep plugins' stdout/stderr for host.output(name): false discards it
+  // (the default), true keeps up to 64 KiB per stream, a number sets that cap.
+  captureOutput: false,
+  // Remember outputs of pure plugins (same input, same output): true for
+  // every plugin, or a list of plugin names. Off by default: not every
+  // plugin is pure.
+  memoize: false,
+  // Size of the memoized outputs' shared LRU, in MiB.
+  memoizeMb: 64,
 });
+
+/** captureOutput: true keeps this many bytes of each stream. */
+const DEFAULT_CAPTURE_BYTES = 64 * 1024;
 
 const CHECKS = {
   cacheDir: (v) => v === null || (typeof v === 'string' && v.length > 0) || 'must be a non-empty string or null',
   threads: (v) => (Number.isInteger(v) && v >= 0 && v <= 1024) || 'must be a whole number from 0 to 1024',
   timeoutMs: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 2 ** 31) || 'must be a number of milliseconds above 0',
   memoryLimitMb: (v) => (Number.isInteger(v) && v >= 1 && v <= 4096) || 'must be a whole number of MiB from 1 to 4096',
+  recycleMemoryMb: (v) => v === null || (Number.isInteger(v) && v >= 1 && v <= 4096) || 'must be a whole number of MiB from 1 to 4096, or null',
+  recycleAfterCalls: (v) => (Number.isInteger(v) && v >= 0) || 'must be a whole number of calls (0 = never)',
+  captureOutput: (v) => typeof v === 'boolean' || (Number.isInteger(v) && v >= 1 && v <= 2 ** 30) || 'must be true, false, or a number of bytes from 1 to 2^30',
+  memoize: (v) => typeof v === 'boolean' ||
+    (Array.isArray(v) && v.every((n) => typeof n === 'string' && n.length > 0)) ||
+    'must be true, false, or an array of plugin names',
+  memoizeMb: (v) => (Number.isInteger(v) && v >= 1 && v <= 65536) || 'must be a whole number of MiB from 1 to 65536',
 };
 
 /**
@@ -46,7 +71,20 @@ function resolveOptions(options) {
   }
   const resolved = { ...DEFAULT_OPTIONS };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) resolved[key] = value;
+  if (resolved.recycleMemoryMb === null) {
+    resolved.recycleMemoryMb = Math.max(1, Math.min(32, Math.floor(resolved.memoryLimitMb / 2)));
+  } else if (resolved.recycleMemoryMb >= resolved.memoryLimitMb) {
+    throw pluginError(ErrorCodes.INVALID_OPTIONS,
+      `invalid options: option "recycleMemoryMb" (${resolved.recycleMemoryMb}) must be below "memoryLimitMb" (${resolved.memoryLimitMb}), ` +
+      'or instances would hit the memory limit before they are recycled');
+  }
   return resolved;
+}
+
+/** The cap in bytes of each captured stream, or undefined when capture is off. */
+function captureBytes(captureOutput) {
+  if (captureOutput === false) return undefined;
+  return captureOutput === true ? DEFAULT_CAPTURE_BYTES : captureOutput;
 }
 
 function describe(value) {
@@ -55,4 +93,4 @@ function describe(value) {
   return String(value);
 }
 
-module.exports = { DEFAULT_OPTIONS, resolveOptions };
+module.exports = { DEFAULT_OPTIONS, resolveOptions, captureBytes };

@@ -2,7 +2,10 @@
 # Builds every fixture plugin from source:
 #   build/fixtures/plugins/  the example plugins (examples/plugins/*), all valid
 #   build/fixtures/broken/   deliberately broken plugins (__test__/fixtures/broken-src/*)
-# Both folders are deleted and recreated, so stale files never survive.
+#   build/fixtures/bench/    the benchmark's plugins (npm run bench): the slugify and
+#                            lazy-images-filter examples, benchmark/plugins/*, and the
+#                            Extism build of the same filters (benchmark/extism/)
+# The folders are deleted and recreated, so stale files never survive.
 #
 # Usage: scripts/build-fixtures.sh            (from any directory)
 # Tools (Debian/Ubuntu packages in brackets):
@@ -19,6 +22,7 @@ EXAMPLES="$ROOT/examples/plugins"
 BROKEN_SRC="$ROOT/__test__/fixtures/broken-src"
 PLUGINS="$ROOT/build/fixtures/plugins"
 BROKEN="$ROOT/build/fixtures/broken"
+BENCH="$ROOT/build/fixtures/bench"
 
 die() {
   echo "build-fixtures: $*" >&2
@@ -62,10 +66,10 @@ case "$ASC" in /*) ;; *) ASC="$ROOT/$ASC" ;; esac
   die "AssemblyScript compiler not found at $ASC; run 'npm install' in $ROOT (devDependency 'assemblyscript') or set ASC=/path/to/asc"
 
 # ---------------------------------------------------------------- build steps
-rustc_wasm() { # crate-name source output
+rustc_wasm() { # crate-name source output [more rustc args...]
   # strip=debuginfo: Debian's std carries DWARF that would make every plugin ~5 MB.
   "$RUSTC" --target wasm32-unknown-unknown --crate-type cdylib -O --edition 2021 -C strip=debuginfo \
-    --crate-name "$1" -o "$3" "$2"
+    --crate-name "$1" -o "$3" "$2" "${@:4}"
 }
 clang_wasi() { # clang args...
   clang --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O2 "$@"
@@ -73,7 +77,20 @@ clang_wasi() { # clang args...
 
 build_uppercase() { rustc_wasm uppercase "$EXAMPLES/rust-uppercase/uppercase.rs" "$PLUGINS/uppercase.wasm"; }
 build_youtube() { rustc_wasm youtube "$EXAMPLES/rust-youtube/youtube.rs" "$PLUGINS/youtube.wasm"; }
+build_leaky() { rustc_wasm leaky "$BROKEN_SRC/leaky.rs" "$BROKEN/leaky.wasm"; }
 build_lazy_images() { rustc_wasm lazy_images "$EXAMPLES/rust-lazy-images/lazy-images.rs" "$PLUGINS/lazy-images.wasm"; }
+build_callout() { rustc_wasm callout "$EXAMPLES/rust-callout/callout.rs" "$PLUGINS/callout.wasm"; }
+build_reading_time() { # the alloy_plugin helper crate, then an example plugin written with it
+  local lib="$LOGS/alloy-plugin-rlib"
+  mkdir -p "$lib"
+  "$RUSTC" --target wasm32-unknown-unknown --crate-type rlib -O --edition 2021 \
+    --crate-name alloy_plugin -o "$lib/liballoy_plugin.rlib" "$ROOT/crates/alloy-plugin/src/lib.rs"
+  rustc_wasm reading_time "$EXAMPLES/rust-helper-reading-time/reading-time.rs" "$PLUGINS/reading-time.wasm" \
+    --extern alloy_plugin="$lib/liballoy_plugin.rlib" -L "$lib"
+}
+build_escape_html() {
+  clang_wasi -mexec-model=reactor -Wl,--strip-debug -o "$PLUGINS/escape-html.wasm" "$EXAMPLES/c-escape-html/escape-html.c"
+}
 build_word_count() {
   cd "$EXAMPLES/assemblyscript-word-count"
   "$ASC" --config asconfig.json --target release --outFile "$PLUGINS/word-count.wasm"
@@ -82,6 +99,9 @@ build_c() {
   clang_wasi -o "$PLUGINS/wasi-command.wasm" "$EXAMPLES/c-wasi-command/wasi-command.c"
   clang_wasi -mexec-model=reactor -o "$PLUGINS/reactor.wasm" "$EXAMPLES/c-reactor/reactor.c"
   clang_wasi -o "$BROKEN/wasi-exit-1.wasm" "$BROKEN_SRC/wasi-exit-1.c"
+}
+build_wasi_snoop() {
+  clang_wasi -mexec-model=reactor -o "$BROKEN/wasi-snoop.wasm" "$BROKEN_SRC/wasi-snoop.c"
 }
 build_wat() {
   wat2wasm "${WAT_MV[@]}" -o "$PLUGINS/word-count-mv.wasm" "$EXAMPLES/wat-word-count-multivalue/word-count-mv.wat"
@@ -101,14 +121,27 @@ build_as_abort() {
   "$ASC" as-abort.ts --runtime stub -O --outFile "$BROKEN/as-abort.wasm"
 }
 
+# The benchmark's plugins (kept out of $PLUGINS, which the tests load whole).
+build_slugify() { rustc_wasm slugify "$EXAMPLES/rust-slugify/slugify.rs" "$BENCH/slugify.wasm"; }
+build_lazy_images_filter() {
+  rustc_wasm lazy_images_filter "$EXAMPLES/rust-lazy-images-filter/lazy-images-filter.rs" "$BENCH/lazy-images-filter.wasm"
+}
+build_text_stats() { rustc_wasm text_stats "$ROOT/benchmark/plugins/text-stats.rs" "$BENCH/text-stats.wasm"; }
+build_extism_filters() {
+  # @extism/as-pdk: an Extism host has no env.abort, so abort is redirected (--use).
+  cd "$ROOT/benchmark/extism"
+  "$ASC" filters.ts --use abort=filters/trapOnAbort -O3 --noAssert --outFile "$BENCH/extism-filters.wasm"
+}
+
 # ---------------------------------------------------------------- run
-rm -rf "$PLUGINS" "$BROKEN"
-mkdir -p "$PLUGINS" "$BROKEN"
+rm -rf "$PLUGINS" "$BROKEN" "$BENCH"
+mkdir -p "$PLUGINS" "$BROKEN" "$BENCH"
 LOGS="$(mktemp -d)"
 trap 'rm -rf "$LOGS"' EXIT
 
 # The steps are independent; asc is the slow one, so run them all in parallel.
-STEPS=(build_word_count build_as_abort build_uppercase build_youtube build_lazy_images build_c build_wat)
+STEPS=(build_word_count build_as_abort build_leaky build_uppercase build_youtube build_lazy_images build_callout build_c build_wasi_snoop build_wat build_reading_time build_escape_html)
+STEPS+=(build_slugify build_lazy_images_filter build_text_stats build_extism_filters)
 PIDS=()
 for step in "${STEPS[@]}"; do
   ( "$step" ) >"$LOGS/$step.log" 2>&1 &
@@ -140,11 +173,22 @@ report "$PLUGINS" wasi-command "C WASI command (_start) filter"
 report "$PLUGINS" reactor "C WASI reactor (_initialize) filter"
 report "$PLUGINS" youtube "Rust shortcode"
 report "$PLUGINS" lazy-images "Rust hook"
+report "$PLUGINS" reading-time "Rust filter, shortcode, hook (alloy_plugin crate)"
+report "$PLUGINS" escape-html "C filter (wasi-libc reactor)"
+report "$PLUGINS" callout "Rust paired shortcode"
 for name in no-alloc no-memory not-wasm invalid-module bad-import fails fails-silently \
   bad-result bad-hooks bad-hooks-mixed bad-hook-json trap stack-overflow as-abort \
   infinite-loop memory-bomb wasi-exit-1 bad-signature; do
   report "$BROKEN" "$name" "broken"
 done
+report "$BROKEN" wasi-snoop "hostile C WASI reactor: tries files, env, args; floods stdout"
+report "$BROKEN" spin "test helper: busy-loops N million times, then echoes"
+report "$BROKEN" bad-alloc "broken: alloc traps, loops, grows or lies for some sizes"
+report "$BROKEN" bad-last-error "broken: last_error traps, loops, grows or lies"
+report "$BENCH" slugify "Rust filter (benchmark)"
+report "$BENCH" lazy-images-filter "Rust filter (benchmark)"
+report "$BENCH" text-stats "Rust filter (benchmark: load timing)"
+report "$BENCH" extism-filters "Extism plugin, AssemblyScript (benchmark)"
 # Anything else that got built (a new source in broken-src/) gets its line too.
 for file in "$PLUGINS"/*.wasm "$BROKEN"/*.wasm; do
   case " $REPORTED " in *" $file "*) continue ;; esac

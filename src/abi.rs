@@ -115,20 +115,13 @@ fn finish(inst: &mut PluginInstance, ptr: i32, len: i32) -> Result<String> {
             .unwrap_or_else(|| "returned (0, 0), the ABI's error result".to_owned());
         return Err(PluginError::new(ErrorCode::PluginError, detail));
     }
-    let bytes = read_bytes(inst, ptr, len)?;
-    String::from_utf8(bytes).map_err(|e| {
-        PluginError::new(
-            ErrorCode::BadResult,
-            format!(
-                "returned output that is not UTF-8 (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
-    })
+    let bytes = result_bytes(inst.memory.data(&inst.store), ptr, len)?;
+    decode_output(bytes).map(str::to_owned)
 }
 
-fn read_bytes(inst: &PluginInstance, ptr: i32, len: i32) -> Result<Vec<u8>> {
-    let data = inst.memory.data(&inst.store);
+/// The `len` bytes at `ptr` in a guest memory `data`, or BAD_RESULT when any
+/// of them lies outside it. `ptr` and `len` are the guest's unsigned i32s.
+pub fn result_bytes(data: &[u8], ptr: i32, len: i32) -> Result<&[u8]> {
     let start = ptr as u32 as u64;
     let end = start + len as u32 as u64; // u64: cannot wrap
     if end > data.len() as u64 {
@@ -142,7 +135,20 @@ fn read_bytes(inst: &PluginInstance, ptr: i32, len: i32) -> Result<Vec<u8>> {
             ),
         ));
     }
-    Ok(data[start as usize..end as usize].to_vec())
+    Ok(&data[start as usize..end as usize])
+}
+
+/// A plugin's output as text, or BAD_RESULT when it is not UTF-8.
+pub fn decode_output(bytes: &[u8]) -> Result<&str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        PluginError::new(
+            ErrorCode::BadResult,
+            format!(
+                "returned output that is not UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })
 }
 
 /// The text of `last_error()`, if the plugin exports it and it gives any.
@@ -151,8 +157,8 @@ fn last_error_text(inst: &mut PluginInstance) -> Option<String> {
     if len == 0 {
         return None;
     }
-    let bytes = read_bytes(inst, ptr, len).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    let bytes = result_bytes(inst.memory.data(&inst.store), ptr, len).ok()?;
+    Some(String::from_utf8_lossy(bytes).into_owned())
 }
 
 #[cfg(test)]

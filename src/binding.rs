@@ -11,7 +11,7 @@ use napi_derive::napi;
 
 use crate::error::{PluginError, Result};
 use crate::exports::AbiExport;
-use crate::host::{Host, HostOptions};
+use crate::host::{Host, HostOptions, Memoize};
 use crate::plugin::PluginInfo;
 
 /// Marks a message that carries a coded plugin error as JSON.
@@ -41,6 +41,42 @@ pub struct NativeHostOptions {
     pub capture_output: Option<u32>,
     /// Compiled-module cache folder; absent disables the cache.
     pub cache_dir: Option<String>,
+    /// Replace an instance after this many calls; 0 = never.
+    pub recycle_after_calls: f64,
+    /// Replace an instance once its memory passes this many MiB.
+    pub recycle_memory_mb: f64,
+    /// Memoize every plugin's outputs.
+    pub memoize_all: bool,
+    /// Memoize only these plugins' outputs.
+    pub memoize_only: Option<Vec<String>>,
+    /// Budget of the memo in MiB.
+    pub memoize_mb: f64,
+}
+
+/// What a plugin wrote to stdout/stderr since the last `output()` call.
+#[napi(object)]
+pub struct NativeOutput {
+    pub stdout: String,
+    pub stderr: String,
+    pub dropped_bytes: f64,
+}
+
+/// What happened to a plugin's instances so far.
+#[napi(object)]
+pub struct NativePoolStats {
+    pub instances_created: f64,
+    pub instances_recycled: f64,
+    pub instances_discarded: f64,
+    pub idle_instances: f64,
+}
+
+/// The memo's counters.
+#[napi(object)]
+pub struct NativeMemoStats {
+    pub entries: f64,
+    pub bytes: f64,
+    pub hits: f64,
+    pub misses: f64,
 }
 
 /// What `plugins()` reports for one plugin.
@@ -52,6 +88,14 @@ pub struct NativePluginInfo {
     pub hooks: Vec<String>,
     pub wasi: bool,
     pub results: Option<String>,
+    /// Size of the wasm file in bytes.
+    pub size: f64,
+    /// `"hit"`, `"miss"` or `"off"`: whether the compiled-module cache had it.
+    pub cache: String,
+    /// Milliseconds to compile it, or to load it from the cache.
+    pub compile_ms: f64,
+    /// Why the cache entry could not be written, if it could not.
+    pub cache_error: Option<String>,
 }
 
 impl From<PluginInfo> for NativePluginInfo {
@@ -63,6 +107,10 @@ impl From<PluginInfo> for NativePluginInfo {
             hooks: info.hooks,
             wasi: info.wasi,
             results: info.results.map(String::from),
+            size: info.size as f64,
+            cache: info.cache.as_str().to_owned(),
+            compile_ms: info.compile_ms,
+            cache_error: info.cache_error,
         }
     }
 }
@@ -84,6 +132,14 @@ impl NativeHost {
             memory_limit_mb: options.memory_limit_mb as u64,
             capture_output: options.capture_output.map(|n| n as usize),
             cache_dir: options.cache_dir.map(PathBuf::from),
+            recycle_after_calls: options.recycle_after_calls as u64,
+            recycle_memory_mb: options.recycle_memory_mb as u64,
+            memoize: match (options.memoize_all, options.memoize_only) {
+                (true, _) => Memoize::All,
+                (false, Some(names)) => Memoize::Only(names),
+                (false, None) => Memoize::None,
+            },
+            memoize_mb: options.memoize_mb as u64,
         };
         let host = Host::new(&options).map_err(to_napi)?;
         Ok(NativeHost {
@@ -139,6 +195,41 @@ impl NativeHost {
             .into_iter()
             .map(NativePluginInfo::from)
             .collect()
+    }
+
+    /// What plugin `name` wrote since the last call; null when output is
+    /// not captured.
+    #[napi]
+    pub fn take_output(&self, name: String) -> napi::Result<Option<NativeOutput>> {
+        let output = self.host.take_output(&name).map_err(to_napi)?;
+        Ok(output.map(|o| NativeOutput {
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            dropped_bytes: o.dropped_bytes as f64,
+        }))
+    }
+
+    /// Instance counts of plugin `name`.
+    #[napi]
+    pub fn pool_stats(&self, name: String) -> napi::Result<NativePoolStats> {
+        let stats = self.host.pool_stats(&name).map_err(to_napi)?;
+        Ok(NativePoolStats {
+            instances_created: stats.created as f64,
+            instances_recycled: stats.recycled as f64,
+            instances_discarded: stats.discarded as f64,
+            idle_instances: stats.idle as f64,
+        })
+    }
+
+    /// The memo's counters; null when nothing is memoized.
+    #[napi]
+    pub fn memo_stats(&self) -> Option<NativeMemoStats> {
+        self.host.memo_stats().map(|m| NativeMemoStats {
+            entries: m.entries as f64,
+            bytes: m.bytes as f64,
+            hits: m.hits as f64,
+            misses: m.misses as f64,
+        })
     }
 
     /// The worker threads async calls run on.

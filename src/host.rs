@@ -6,10 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::cache::ModuleCache;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
 use crate::instance::Limits;
-use crate::plugin::{Plugin, PluginInfo, PluginSettings};
+use crate::memo::{Memo, MemoStats};
+use crate::output::CapturedOutput;
+use crate::plugin::{LoadContext, Plugin, PluginInfo, PluginSettings};
+use crate::pool::{PoolStats, RecyclePolicy};
 use crate::workers::Workers;
 
 /// Options of a host, already validated by the caller.
@@ -23,6 +27,33 @@ pub struct HostOptions {
     pub capture_output: Option<usize>,
     /// Where compiled modules are cached; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
+    /// Replace an instance after this many calls; 0 = never.
+    pub recycle_after_calls: u64,
+    /// Replace an instance once its memory is larger than this many MiB.
+    pub recycle_memory_mb: u64,
+    /// Which plugins' outputs are memoized.
+    pub memoize: Memoize,
+    /// Budget of the memo, in MiB, shared by the memoized plugins.
+    pub memoize_mb: u64,
+}
+
+/// Which plugins are pure, so their outputs may be memoized.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Memoize {
+    #[default]
+    None,
+    All,
+    Only(Vec<String>),
+}
+
+impl Memoize {
+    fn covers(&self, name: &str) -> bool {
+        match self {
+            Memoize::None => false,
+            Memoize::All => true,
+            Memoize::Only(names) => names.iter().any(|n| n == name),
+        }
+    }
 }
 
 impl Default for HostOptions {
@@ -33,6 +64,10 @@ impl Default for HostOptions {
             memory_limit_mb: 256,
             capture_output: None,
             cache_dir: Some(PathBuf::from(".alloy/wasm-cache")),
+            recycle_after_calls: 10_000,
+            recycle_memory_mb: 32,
+            memoize: Memoize::None,
+            memoize_mb: 64,
         }
     }
 }
@@ -48,6 +83,10 @@ pub struct Host {
     registry: RwLock<Registry>,
     workers: Workers,
     settings: PluginSettings,
+    cache: Option<ModuleCache>,
+    memoize: Memoize,
+    /// Made when the first memoized plugin loads.
+    memo: Option<Arc<Memo>>,
 }
 
 impl Host {
@@ -60,11 +99,22 @@ impl Host {
             },
             capture_output: options.capture_output,
             max_idle_instances: workers.threads() + 1,
+            recycle: RecyclePolicy {
+                after_calls: options.recycle_after_calls,
+                above_memory_bytes: options.recycle_memory_mb.saturating_mul(1 << 20),
+            },
         };
+        let memo = (options.memoize != Memoize::None).then(|| {
+            let bytes = options.memoize_mb.saturating_mul(1 << 20);
+            Arc::new(Memo::new(usize::try_from(bytes).unwrap_or(usize::MAX)))
+        });
         Ok(Host {
             registry: RwLock::new(Registry::default()),
             workers,
             settings,
+            cache: options.cache_dir.clone().map(ModuleCache::new),
+            memoize: options.memoize.clone(),
+            memo,
         })
     }
 
@@ -80,7 +130,12 @@ impl Host {
         let mut loaded = Vec::with_capacity(files.len());
         for (name, path) in files {
             let wasm = read_file(&path)?;
-            loaded.push(Plugin::load(&name, &wasm, Some(path), self.settings)?);
+            loaded.push(Plugin::load(
+                &name,
+                &wasm,
+                Some(path),
+                self.load_context(&name),
+            )?);
         }
         self.register(loaded)
     }
@@ -94,7 +149,7 @@ impl Host {
                 "a plugin name must not be empty",
             ));
         }
-        let plugin = Plugin::load(name, wasm, path, self.settings)?;
+        let plugin = Plugin::load(name, wasm, path, self.load_context(name))?;
         Ok(self.register(vec![plugin])?.remove(0))
     }
 
@@ -102,6 +157,14 @@ impl Host {
     pub fn add_file(&self, name: &str, path: &Path) -> Result<PluginInfo> {
         let wasm = read_file(path)?;
         self.add_bytes(name, &wasm, Some(path.to_path_buf()))
+    }
+
+    fn load_context(&self, name: &str) -> LoadContext<'_> {
+        LoadContext {
+            settings: self.settings,
+            cache: self.cache.as_ref(),
+            memo: self.memo.clone().filter(|_| self.memoize.covers(name)),
+        }
     }
 
     fn register(&self, plugins: Vec<Plugin>) -> Result<Vec<PluginInfo>> {
@@ -153,6 +216,22 @@ impl Host {
             )
             .with_plugin(name)
         })
+    }
+
+    /// What plugin `name` wrote to stdout/stderr since the last take;
+    /// `None` when the host does not capture output.
+    pub fn take_output(&self, name: &str) -> Result<Option<CapturedOutput>> {
+        Ok(self.plugin(name)?.take_output())
+    }
+
+    /// Instance counts of plugin `name`.
+    pub fn pool_stats(&self, name: &str) -> Result<PoolStats> {
+        Ok(self.plugin(name)?.pool_stats())
+    }
+
+    /// The memo's counters; `None` when nothing is memoized.
+    pub fn memo_stats(&self) -> Option<MemoStats> {
+        self.memo.as_ref().map(|m| m.stats())
     }
 
     /// Calls `export` of plugin `name` on this thread. A hook's output must

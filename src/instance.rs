@@ -110,6 +110,8 @@ pub struct PluginInstance {
     pub alloc: TypedFunc<i32, i32>,
     pub funcs: ExportFuncs,
     pub limits: Limits,
+    /// Calls made on it so far (for recycling).
+    pub calls: u64,
 }
 
 impl PluginInstance {
@@ -176,6 +178,7 @@ impl PluginInstance {
             alloc,
             funcs,
             limits,
+            calls: 0,
         })
     }
 }

@@ -4,12 +4,15 @@
 //! `npm run build` with the `napi-binding` feature.
 
 pub mod abi;
+pub mod cache;
 pub mod engine;
 pub mod error;
 pub mod exports;
 pub mod host;
 pub mod imports;
 pub mod instance;
+pub mod memo;
+pub mod output;
 pub mod plugin;
 pub mod pool;
 pub mod trap;

@@ -1,0 +1,34 @@
+'use strict';
+// `alloy-wasm filter <file.wasm> [text]`: run a plugin's filter once.
+
+const { HOST_OPTIONS, hostOptions } = require('./args');
+const { withPlugin, readStdin } = require('./plugin');
+const { writeResult } = require('./result');
+
+const command = {
+  name: 'filter',
+  summary: "run the plugin's filter on text (or standard input)",
+  usage: 'alloy-wasm filter <file.wasm> [text] [options]',
+  positionals: [1, 2],
+  description: `
+Runs the plugin's filter on text, or on standard input when no text is
+given, and prints the result exactly as the plugin returned it (plus a
+newline on a terminal). On an error it prints the message, with its code,
+on standard error and exits with status 1.`,
+  options: { ...HOST_OPTIONS },
+  examples: [
+    'alloy-wasm filter plugins/custom-slugify.wasm "Hello World"',
+    'alloy-wasm filter plugins/uppercase.wasm < page.html > PAGE.html',
+  ],
+  run,
+};
+
+async function run([file, text], values) {
+  const options = hostOptions(values, command, { threads: 1 });
+  const input = text ?? (await readStdin('the filter input'));
+  const output = await withPlugin(file, options, ({ host, info }) => host.filter(info.name, input));
+  writeResult(output);
+  return 0;
+}
+
+module.exports = { command };

@@ -1,0 +1,105 @@
+'use strict';
+// The `alloy-wasm` command: picks the command, runs it, and turns every
+// failure into a message and an exit status (0 success, 1 the plugin failed
+// or is broken, 2 bad arguments). No stack traces for users' mistakes.
+
+const { PluginError } = require('../errors');
+const { UsageError, parseCommand, helpText } = require('./args');
+const { fixFor } = require('./fixes');
+const { print, printError, err: errStyle } = require('./output');
+
+const COMMANDS = [
+  require('./check').command,
+  require('./filter').command,
+  require('./shortcode').command,
+  require('./hook').command,
+  require('./bench').command,
+];
+
+const EXIT = { ok: 0, failed: 1, usage: 2 };
+
+function mainHelp() {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.replace(/^alloy-wasm | \[options\]$/g, '').length));
+  const lines = [
+    'Usage: alloy-wasm <command> [options]',
+    '',
+    'Check, run and benchmark Alloy-ABI WebAssembly plugins.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.usage.replace(/^alloy-wasm | \[options\]$/g, '').padEnd(width)}  ${c.summary}`),
+    '',
+    'Run "alloy-wasm <command> --help" for its options. Writing a plugin: docs/writing-plugins.md',
+    'Exit status: 0 success, 1 the plugin failed or is broken, 2 bad arguments.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs the command line `argv` (without node and the script); resolves to the exit status. */
+async function main(argv) {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(mainHelp());
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' && rest.length > 0 ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    if (name === 'help' && rest.length > 0 && topic === undefined) {
+      return report(new UsageError(`no help for ${JSON.stringify(rest[0])} (commands: ${COMMANDS.map((c) => c.name).join(', ')})`));
+    }
+    process.stdout.write(topic ? helpText(topic) : mainHelp());
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    print(require('../../package.json').version);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  try {
+    if (command === undefined) {
+      throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+    }
+    const parsed = parseCommand(command, rest);
+    if (parsed.help) {
+      process.stdout.write(helpText(command));
+      return EXIT.ok;
+    }
+    return await command.run(parsed.positionals, parsed.values);
+  } catch (err) {
+    return report(err);
+  }
+}
+
+/** Prints `err` for a user and returns the exit status it means. */
+function report(err) {
+  if (err instanceof UsageError) {
+    const where = err.command ? `${err.command.name}: ` : '';
+    printError(`${where}${err.message}`);
+    if (err.command) {
+      process.stderr.write(`Usage: ${err.command.usage}\nRun "alloy-wasm ${err.command.name} --help" for more.\n`);
+    } else {
+      process.stderr.write('Usage: alloy-wasm <command> [options]\nRun "alloy-wasm --help" for the commands.\n');
+    }
+    return EXIT.usage;
+  }
+  if (err instanceof PluginError) {
+    const fix = fixFor(err);
+    printError(err.message, ...(fix ? [`${errStyle.bold('fix:')} ${fix}`] : []));
+    return EXIT.failed;
+  }
+  printError(`unexpected error (a bug in alloy-wasm, please report it): ${err && err.stack ? err.stack : err}`);
+  return EXIT.failed;
+}
+
+/** Entry point of bin/alloy-wasm.js: runs, then sets the exit status without cutting output short. */
+function run(argv) {
+  // A closed pipe (`alloy-wasm ... | head`) is not an error worth a stack trace.
+  process.stdout.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  main(argv).then((status) => {
+    process.exitCode = status;
+  });
+}
+
+module.exports = { main, run, COMMANDS, mainHelp };
