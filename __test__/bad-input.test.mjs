@@ -232,3 +232,20 @@ test('the errors above are PluginErrors with the fields set, and the host still 
   assert.match(host.shortcodeSync('youtube', ['abc']), /embed\/abc/);
   assert.equal((await host.runHook('onContentTransformed', { html: '<img src=b>' })).html, '<img loading="lazy" src=b>');
 });
+
+test('a JS hook handler must return the payload object or undefined', async () => {
+  const host = await PluginHost.create({ cacheDir: null });
+  try {
+    for (const bad of [null, 'text', 42, ['a']]) {
+      const remove = host.on('ev', () => bad);
+      await expectCode(() => host.runHook('ev', { html: 'x' }), ErrorCodes.INVALID_INPUT);
+      remove();
+    }
+    const remove = host.on('ev', (p) => ({ ...p, seen: true }));
+    assert.deepEqual(await host.runHook('ev', { html: 'x', event: 'other' }), { html: 'x', event: 'ev', seen: true },
+      'the event name wins over a payload key of the same name');
+    remove();
+  } finally {
+    await host.close();
+  }
+});

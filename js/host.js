@@ -199,14 +199,18 @@ class PluginHost {
       if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
         throw pluginError(ErrorCodes.INVALID_INPUT, `runHook("${event}", payload) needs a payload object, got ${typeOf(payload)}`);
       }
-      let current = { event, ...payload };
+      let current = { ...payload, event };
       for (const entry of this.#hooks.handlersFor(event)) {
         if (entry.plugin !== undefined) {
           const json = toPayloadJson({ ...current, event }, event, entry.plugin);
           current = JSON.parse(await this.#native.hook(entry.plugin, json));
         } else {
           const output = await entry.handler(current);
-          if (output !== undefined) current = output;
+          if (output === undefined) continue;
+          if (output === null || typeof output !== 'object' || Array.isArray(output)) {
+            throw pluginError(ErrorCodes.INVALID_INPUT, `a JS "${event}" handler returned ${typeOf(output)}; return the payload object, or undefined to leave it unchanged`);
+          }
+          current = output;
         }
       }
       return current;

@@ -152,13 +152,23 @@ pub fn decode_output(bytes: &[u8]) -> Result<&str> {
 }
 
 /// The text of `last_error()`, if the plugin exports it and it gives any.
+/// When `last_error` itself fails, the error says so, and an instance it may
+/// have broken (trap, timeout, memory cap, bad result) is marked for discard.
 fn last_error_text(inst: &mut PluginInstance) -> Option<String> {
-    let (ptr, len) = call_getter_func(inst, AbiExport::LastError)?.ok()?;
-    if len == 0 {
-        return None;
-    }
-    let bytes = result_bytes(inst.memory.data(&inst.store), ptr, len).ok()?;
-    Some(String::from_utf8_lossy(bytes).into_owned())
+    let limits = inst.limits;
+    let failed = match call_getter_func(inst, AbiExport::LastError)? {
+        Ok((_, 0)) => return None,
+        Ok((ptr, len)) => match result_bytes(inst.memory.data(&inst.store), ptr, len) {
+            Ok(bytes) => return Some(String::from_utf8_lossy(bytes).into_owned()),
+            Err(err) => err,
+        },
+        Err(err) => classify(err, &limits),
+    };
+    inst.broken |= failed.code.poisons_instance();
+    Some(format!(
+        "returned (0, 0), the ABI's error result, and last_error() then failed: {} [{}]",
+        failed.detail, failed.code
+    ))
 }
 
 #[cfg(test)]

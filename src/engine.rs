@@ -7,7 +7,7 @@
 //! deadline in ticks before every call.
 
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::{Config, Engine, OptLevel};
 
@@ -40,13 +40,23 @@ fn engine_config() -> Config {
     config
 }
 
+/// Advances the epoch once per tick of wall-clock time that has passed, not
+/// once per wake-up: on a loaded machine the thread wakes late, and counting
+/// wake-ups would let a runaway plugin run several times its time limit.
 fn start_epoch_ticker(engine: &Engine) {
     let weak = engine.weak();
+    let tick_nanos = EPOCH_TICK.as_nanos().max(1);
     std::thread::Builder::new()
         .name("alloy-wasm-epoch".into())
         .spawn(move || {
+            let started = Instant::now();
+            let mut ticks: u128 = 0;
             while let Some(engine) = weak.upgrade() {
-                engine.increment_epoch();
+                let due = started.elapsed().as_nanos() / tick_nanos;
+                while ticks < due {
+                    engine.increment_epoch();
+                    ticks += 1;
+                }
                 drop(engine);
                 std::thread::sleep(EPOCH_TICK);
             }

@@ -112,6 +112,9 @@ pub struct PluginInstance {
     pub limits: Limits,
     /// Calls made on it so far (for recycling).
     pub calls: u64,
+    /// Set when something it ran may have left it in a bad state without
+    /// the call's own error saying so (a failing `last_error`).
+    pub broken: bool,
 }
 
 impl PluginInstance {
@@ -179,6 +182,7 @@ impl PluginInstance {
             funcs,
             limits,
             calls: 0,
+            broken: false,
         })
     }
 }

@@ -140,11 +140,13 @@ impl Checkout<'_> {
             .expect("a checkout is not used after a poisoning error");
         instance.calls += 1;
         let result = call(instance);
-        if let Err(err) = &result {
-            if err.code.poisons_instance() {
-                self.instance = None;
-                self.pool.discarded.fetch_add(1, Ordering::Relaxed);
-            }
+        let broken = match &result {
+            Err(err) => err.code.poisons_instance() || instance.broken,
+            Ok(_) => instance.broken,
+        };
+        if broken {
+            self.instance = None;
+            self.pool.discarded.fetch_add(1, Ordering::Relaxed);
         }
         result
     }
