@@ -14,7 +14,23 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * in the JS layer; use that.
  */
 export declare class NativeHost {
-  constructor(options: NativeHostOptions)
+  /**
+   * `on_complete(ids, outputs, ok)` is called on the JS thread with the
+   * async calls (`filterAsync` and friends) that finished.
+   */
+  constructor(options: NativeHostOptions, onComplete: (ids: number[], outputs: string[], ok: boolean[]) => void)
+  /**
+   * Keeps Node's event loop alive (`true`) while async calls are in
+   * flight, or lets it exit (`false`). Called by the JS layer when its
+   * count of calls in flight leaves or reaches zero.
+   */
+  holdOpen(hold: boolean): void
+  /** Starts `filter` on a worker; its result reaches `on_complete` under `id`. */
+  filterAsync(id: number, plugin: string, input: JsInput): void
+  /** Starts `shortcode` on a worker; its result reaches `on_complete` under `id`. */
+  shortcodeAsync(id: number, plugin: string, inputJson: JsInput): void
+  /** Starts `hook` on a worker; its result reaches `on_complete` under `id`. */
+  hookAsync(id: number, plugin: string, payloadJson: JsInput): void
   /** Loads every `*.wasm` in `dir`, off the main thread. */
   loadDir(dir: string): Promise<NativePluginInfo[]>
   /** Adds a plugin from a `.wasm` file, off the main thread. */
@@ -34,14 +50,11 @@ export declare class NativeHost {
   memoStats(): NativeMemoStats | null
   /** The worker threads async calls run on. */
   get threads(): number
-  filterSync(plugin: string, input: string): string
-  shortcodeSync(plugin: string, inputJson: string): string
-  hookSync(plugin: string, payloadJson: string): string
-  filter(plugin: string, input: string): Promise<string>
-  shortcode(plugin: string, inputJson: string): Promise<string>
-  hook(plugin: string, payloadJson: string): Promise<string>
+  filterSync(plugin: string, input: JsInput): JsText
+  shortcodeSync(plugin: string, inputJson: JsInput): JsText
+  hookSync(plugin: string, payloadJson: JsInput): JsText
   /** `filter` on every input, spread over all workers; outputs in input order. */
-  filterMany(plugin: string, inputs: Array<string>): Promise<string[]>
+  filterMany(plugin: string, inputs: Array<JsInput>): Promise<string[]>
   /**
    * Stops the workers and frees the instances; later calls fail with
    * HOST_CLOSED. The JS layer waits for calls in flight first.

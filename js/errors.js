@@ -56,8 +56,13 @@ function pluginError(code, detail, fields = {}) {
 function fromNative(err) {
   const message = err && typeof err.message === 'string' ? err.message : '';
   if (!message.startsWith(NATIVE_MARK)) return err;
+  return fromNativeMessage(message);
+}
+
+/** The PluginError of a marked native message (NATIVE_MARK + JSON). */
+function fromNativeMessage(message) {
   const fields = JSON.parse(message.slice(NATIVE_MARK.length));
   return new PluginError(fields.message, fields);
 }
 
-module.exports = { PluginError, ErrorCodes, pluginError, fromNative };
+module.exports = { PluginError, ErrorCodes, pluginError, fromNative, fromNativeMessage };

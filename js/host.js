@@ -8,6 +8,7 @@ const { NativeHost } = require('../index.js');
 const { PluginError, ErrorCodes, pluginError, fromNative } = require('./errors');
 const { resolveOptions, captureBytes } = require('./options');
 const { HookRegistry } = require('./hooks');
+const { Completions } = require('./completions');
 
 const CONSTRUCT = Symbol('PluginHost.construct');
 
@@ -16,15 +17,17 @@ class PluginHost {
   #options;
   #hooks = new HookRegistry();
   #inFlight = new Set();
+  #completions;
   #closing = null;
 
   /** Use PluginHost.load or PluginHost.create. */
-  constructor(token, native, options) {
+  constructor(token, native, options, completions) {
     if (token !== CONSTRUCT) {
       throw new TypeError('use `await PluginHost.load(dir, options)` or `await PluginHost.create(options)`');
     }
     this.#native = native;
     this.#options = options;
+    this.#completions = completions;
   }
 
   /** A host with every `*.wasm` of `dir` loaded (named by file stem). */
@@ -46,6 +49,7 @@ class PluginHost {
   /** A host with no plugins yet; add them with add(). */
   static async create(options) {
     const resolved = resolveOptions(options);
+    const completions = new Completions();
     const native = callNative(() => new NativeHost({
       threads: resolved.threads,
       timeoutMs: resolved.timeoutMs,
@@ -57,8 +61,9 @@ class PluginHost {
       memoizeAll: resolved.memoize === true,
       memoizeOnly: Array.isArray(resolved.memoize) ? resolved.memoize : undefined,
       memoizeMb: resolved.memoizeMb,
-    }));
-    return new PluginHost(CONSTRUCT, native, resolved);
+    }, completions.settle));
+    completions.attach(native);
+    return new PluginHost(CONSTRUCT, native, resolved, completions);
   }
 
   /** The options in force, defaults filled in. */
@@ -120,11 +125,14 @@ class PluginHost {
 
   /** Runs the plugin's filter off the main thread. */
   filter(name, input) {
-    return this.#async(() => {
+    if (this.#closing !== null) return Promise.reject(closedError());
+    try {
       checkName(name);
       checkString(input, 'filter input', name, 'filter');
-      return this.#native.filter(name, input);
-    });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#completions.start((id) => this.#native.filterAsync(id, name, input));
   }
 
   /** Runs the plugin's filter on this thread. */
@@ -153,7 +161,14 @@ class PluginHost {
 
   /** Runs the plugin's shortcode off the main thread; resolves to HTML. */
   shortcode(name, args = [], content = '') {
-    return this.#async(() => this.#native.shortcode(name, shortcodeInput(name, args, content)));
+    if (this.#closing !== null) return Promise.reject(closedError());
+    let input;
+    try {
+      input = shortcodeInput(name, args, content);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#completions.start((id) => this.#native.shortcodeAsync(id, name, input));
   }
 
   /** Runs the plugin's shortcode on this thread. */
@@ -203,7 +218,7 @@ class PluginHost {
       for (const entry of this.#hooks.handlersFor(event)) {
         if (entry.plugin !== undefined) {
           const json = toPayloadJson({ ...current, event }, event, entry.plugin);
-          current = JSON.parse(await this.#native.hook(entry.plugin, json));
+          current = JSON.parse(await this.#completions.start((id) => this.#native.hookAsync(id, entry.plugin, json)));
         } else {
           const output = await entry.handler(current);
           if (output === undefined) continue;
@@ -224,7 +239,9 @@ class PluginHost {
   close() {
     if (this.#closing === null) {
       this.#closing = (async () => {
-        while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+        while (this.#inFlight.size > 0 || this.#completions.size > 0) {
+          await Promise.allSettled([...this.#inFlight, this.#completions.whenIdle()]);
+        }
         this.#native.close();
       })();
     }

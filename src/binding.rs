@@ -5,19 +5,29 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Buffer, Object, ToNapiValue};
+use std::sync::OnceLock;
+
+use napi::bindgen_prelude::{Buffer, FnArgs, Function, Object, ToNapiValue};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 use napi_derive::napi;
 
+use crate::completions::CompletionQueue;
 use crate::error::{PluginError, Result};
 use crate::exports::AbiExport;
 use crate::host::{Host, HostOptions, Memoize};
+use crate::js_string::{JsInput, JsText};
 use crate::plugin::PluginInfo;
 
 /// Marks a message that carries a coded plugin error as JSON.
 pub const ERROR_MARK: &str = "\u{1}alloy-wasm:";
 
 fn to_napi(err: PluginError) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, marked_message(&err))
+}
+
+/// The error as [`ERROR_MARK`] + JSON, which js/errors.js decodes.
+fn marked_message(err: &PluginError) -> String {
     let json = serde_json::json!({
         "code": err.code.as_str(),
         "plugin": err.plugin,
@@ -25,8 +35,16 @@ fn to_napi(err: PluginError) -> napi::Error {
         "index": err.index,
         "message": err.message(),
     });
-    napi::Error::new(Status::GenericFailure, format!("{ERROR_MARK}{json}"))
+    format!("{ERROR_MARK}{json}")
 }
+
+/// What the JS completion callback receives: ids, then outputs (or marked
+/// error messages), then whether each succeeded.
+type CompletionArgs = FnArgs<(Vec<u32>, Vec<JsText>, Vec<bool>)>;
+/// Wakes the JS thread to drain finished calls. Created weak (unref'd), so
+/// an idle host never keeps Node alive; `holdOpen` refs it while calls are
+/// in flight.
+type WakeJs = ThreadsafeFunction<(), (), CompletionArgs, Status, false, true>;
 
 /// Options for a native host, validated by the JS layer first.
 #[napi(object)]
@@ -120,12 +138,20 @@ impl From<PluginInfo> for NativePluginInfo {
 #[napi]
 pub struct NativeHost {
     host: Arc<Host>,
+    completions: Arc<CompletionQueue>,
+    wake_js: Arc<OnceLock<WakeJs>>,
 }
 
 #[napi]
 impl NativeHost {
+    /// `on_complete(ids, outputs, ok)` is called on the JS thread with the
+    /// async calls (`filterAsync` and friends) that finished.
     #[napi(constructor)]
-    pub fn new(options: NativeHostOptions) -> napi::Result<Self> {
+    pub fn new(
+        options: NativeHostOptions,
+        #[napi(ts_arg_type = "(ids: number[], outputs: string[], ok: boolean[]) => void")]
+        on_complete: Function<'_, CompletionArgs, ()>,
+    ) -> napi::Result<Self> {
         let options = HostOptions {
             threads: options.threads as usize,
             timeout_ms: options.timeout_ms as u64,
@@ -142,9 +168,83 @@ impl NativeHost {
             memoize_mb: options.memoize_mb as u64,
         };
         let host = Host::new(&options).map_err(to_napi)?;
+        let wake_js: Arc<OnceLock<WakeJs>> = Arc::new(OnceLock::new());
+        let completions = Arc::new(CompletionQueue::new({
+            let wake_js = Arc::clone(&wake_js);
+            move || {
+                if let Some(wake) = wake_js.get() {
+                    wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
+                }
+            }
+        }));
+        let drain_from = Arc::downgrade(&completions);
+        let wake = on_complete
+            .build_threadsafe_function::<()>()
+            .weak::<true>()
+            .build_callback(move |_| {
+                let finished = drain_from.upgrade().map(|q| q.drain()).unwrap_or_default();
+                let mut ids = Vec::with_capacity(finished.len());
+                let mut outputs = Vec::with_capacity(finished.len());
+                let mut ok = Vec::with_capacity(finished.len());
+                for (id, result) in finished {
+                    ids.push(id);
+                    ok.push(result.is_ok());
+                    outputs.push(JsText(result.unwrap_or_else(|err| marked_message(&err))));
+                }
+                Ok(FnArgs::from((ids, outputs, ok)))
+            })?;
+        let _ = wake_js.set(wake);
         Ok(NativeHost {
             host: Arc::new(host),
+            completions,
+            wake_js,
         })
+    }
+
+    /// Keeps Node's event loop alive (`true`) while async calls are in
+    /// flight, or lets it exit (`false`). Called by the JS layer when its
+    /// count of calls in flight leaves or reaches zero.
+    #[napi]
+    pub fn hold_open(&self, env: Env, hold: bool) -> napi::Result<()> {
+        let Some(wake) = self.wake_js.get() else {
+            return Ok(());
+        };
+        // SAFETY: `raw()` is the live threadsafe function `wake` owns (it is
+        // released only when `wake` drops, which needs `self` gone), and
+        // this runs on the JS thread, where Node-API allows (un)ref-ing it.
+        let status = unsafe {
+            if hold {
+                napi::sys::napi_ref_threadsafe_function(env.raw(), wake.raw())
+            } else {
+                napi::sys::napi_unref_threadsafe_function(env.raw(), wake.raw())
+            }
+        };
+        if status == napi::sys::Status::napi_ok {
+            Ok(())
+        } else {
+            Err(napi::Error::new(
+                Status::GenericFailure,
+                format!("(un)ref of the completion callback failed: status {status}"),
+            ))
+        }
+    }
+
+    /// Starts `filter` on a worker; its result reaches `on_complete` under `id`.
+    #[napi]
+    pub fn filter_async(&self, id: u32, plugin: String, input: JsInput) {
+        self.start(id, plugin, AbiExport::Filter, input.0);
+    }
+
+    /// Starts `shortcode` on a worker; its result reaches `on_complete` under `id`.
+    #[napi]
+    pub fn shortcode_async(&self, id: u32, plugin: String, input_json: JsInput) {
+        self.start(id, plugin, AbiExport::Shortcode, input_json.0);
+    }
+
+    /// Starts `hook` on a worker; its result reaches `on_complete` under `id`.
+    #[napi]
+    pub fn hook_async(&self, id: u32, plugin: String, payload_json: JsInput) {
+        self.start(id, plugin, AbiExport::Hook, payload_json.0);
     }
 
     /// Loads every `*.wasm` in `dir`, off the main thread.
@@ -239,48 +339,18 @@ impl NativeHost {
     }
 
     #[napi]
-    pub fn filter_sync(&self, plugin: String, input: String) -> napi::Result<String> {
-        self.call_sync(&plugin, AbiExport::Filter, &input)
+    pub fn filter_sync(&self, plugin: String, input: JsInput) -> napi::Result<JsText> {
+        self.call_sync(&plugin, AbiExport::Filter, &input.0)
     }
 
     #[napi]
-    pub fn shortcode_sync(&self, plugin: String, input_json: String) -> napi::Result<String> {
-        self.call_sync(&plugin, AbiExport::Shortcode, &input_json)
+    pub fn shortcode_sync(&self, plugin: String, input_json: JsInput) -> napi::Result<JsText> {
+        self.call_sync(&plugin, AbiExport::Shortcode, &input_json.0)
     }
 
     #[napi]
-    pub fn hook_sync(&self, plugin: String, payload_json: String) -> napi::Result<String> {
-        self.call_sync(&plugin, AbiExport::Hook, &payload_json)
-    }
-
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn filter<'env>(
-        &self,
-        env: &'env Env,
-        plugin: String,
-        input: String,
-    ) -> napi::Result<Object<'env>> {
-        self.call_async(env, plugin, AbiExport::Filter, input)
-    }
-
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn shortcode<'env>(
-        &self,
-        env: &'env Env,
-        plugin: String,
-        input_json: String,
-    ) -> napi::Result<Object<'env>> {
-        self.call_async(env, plugin, AbiExport::Shortcode, input_json)
-    }
-
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn hook<'env>(
-        &self,
-        env: &'env Env,
-        plugin: String,
-        payload_json: String,
-    ) -> napi::Result<Object<'env>> {
-        self.call_async(env, plugin, AbiExport::Hook, payload_json)
+    pub fn hook_sync(&self, plugin: String, payload_json: JsInput) -> napi::Result<JsText> {
+        self.call_sync(&plugin, AbiExport::Hook, &payload_json.0)
     }
 
     /// `filter` on every input, spread over all workers; outputs in input order.
@@ -289,10 +359,12 @@ impl NativeHost {
         &self,
         env: &'env Env,
         plugin: String,
-        inputs: Vec<String>,
+        inputs: Vec<JsInput>,
     ) -> napi::Result<Object<'env>> {
         let host = Arc::clone(&self.host);
-        promise(env, identity, move |settle| {
+        let inputs: Vec<String> = inputs.into_iter().map(|input| input.0).collect();
+        let convert = |outputs: Vec<String>| outputs.into_iter().map(JsText).collect::<Vec<_>>();
+        promise(env, convert, move |settle| {
             host.spawn_many(&plugin, AbiExport::Filter, inputs, settle)
         })
     }
@@ -304,21 +376,18 @@ impl NativeHost {
         self.host.close();
     }
 
-    fn call_sync(&self, plugin: &str, export: AbiExport, input: &str) -> napi::Result<String> {
-        self.host.call(plugin, export, input).map_err(to_napi)
+    fn call_sync(&self, plugin: &str, export: AbiExport, input: &str) -> napi::Result<JsText> {
+        self.host
+            .call(plugin, export, input)
+            .map(JsText)
+            .map_err(to_napi)
     }
 
-    fn call_async<'env>(
-        &self,
-        env: &'env Env,
-        plugin: String,
-        export: AbiExport,
-        input: String,
-    ) -> napi::Result<Object<'env>> {
-        let host = Arc::clone(&self.host);
-        promise(env, identity, move |settle| {
-            host.spawn_call(plugin, export, input, settle)
-        })
+    fn start(&self, id: u32, plugin: String, export: AbiExport, input: String) {
+        let completions = Arc::clone(&self.completions);
+        self.host.spawn_call(plugin, export, input, move |result| {
+            completions.push(id, result)
+        });
     }
 }
 
@@ -360,7 +429,3 @@ where
 }
 
 type Settle<T> = Box<dyn FnOnce(Result<T>) + Send>;
-
-fn identity<T>(value: T) -> T {
-    value
-}

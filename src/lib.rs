@@ -5,6 +5,7 @@
 
 pub mod abi;
 pub mod cache;
+pub mod completions;
 pub mod engine;
 pub mod error;
 pub mod exports;
@@ -21,6 +22,8 @@ pub mod workers;
 
 #[cfg(feature = "napi-binding")]
 mod binding;
+#[cfg(feature = "napi-binding")]
+mod js_string;
 
 pub use error::{ErrorCode, PluginError};
 pub use exports::{AbiExport, ResultForm};
