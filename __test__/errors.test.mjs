@@ -41,7 +41,7 @@ test('PluginError is an exported Error subclass with code, plugin, export', asyn
 test('PLUGIN_NOT_FOUND: no plugin of that name, sync and async', async () => {
   const host = await PluginHost.load(pluginsDir, { cacheDir: null });
   const err = await expectCode(() => host.filterSync('nope', 'x'), ErrorCodes.PLUGIN_NOT_FOUND, { plugin: 'nope' });
-  assert.match(err.message, /loaded: lazy-images, reactor, uppercase/);
+  assert.match(err.message, /loaded: callout, escape-html, lazy-images, reactor, reading-time, uppercase, /);
   await expectCode(() => host.filter('nope', 'x'), ErrorCodes.PLUGIN_NOT_FOUND, { plugin: 'nope' });
   await expectCode(() => host.filterMany('nope', ['x']), ErrorCodes.PLUGIN_NOT_FOUND);
   await expectCode(() => host.shortcode('nope', []), ErrorCodes.PLUGIN_NOT_FOUND);

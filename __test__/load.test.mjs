@@ -7,8 +7,11 @@ import path from 'node:path';
 import { PluginHost, ErrorCodes, pluginsDir, broken, expectCode, root } from './helpers.mjs';
 
 const EXPECTED = {
+  callout: { exports: ['memory', 'alloc', 'shortcode', 'last_error'], hooks: [], wasi: false, results: 'i64' },
+  'escape-html': { exports: ['memory', 'alloc', 'filter', 'last_error'], hooks: [], wasi: false, results: 'i64' },
   'lazy-images': { exports: ['memory', 'alloc', 'hooks', 'hook', 'last_error'], hooks: ['onContentTransformed'], wasi: false, results: 'i64' },
   reactor: { exports: ['memory', 'alloc', 'filter'], hooks: [], wasi: true, results: 'i64' },
+  'reading-time': { exports: ['memory', 'alloc', 'filter', 'shortcode', 'hooks', 'hook', 'last_error'], hooks: ['onContentTransformed'], wasi: false, results: 'i64' },
   uppercase: { exports: ['memory', 'alloc', 'filter', 'last_error'], hooks: [], wasi: false, results: 'i64' },
   'wasi-command': { exports: ['memory', 'alloc', 'filter'], hooks: [], wasi: true, results: 'i64' },
   'word-count': { exports: ['memory', 'alloc', 'filter'], hooks: [], wasi: false, results: 'i64' },

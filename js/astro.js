@@ -1,0 +1,192 @@
+'use strict';
+// alloy-wasm/astro: the Astro integration. `alloyWasm({ dir })` loads the
+// plugins of `dir` (relative to Astro's root) into one host per build,
+// which .astro frontmatter reaches through getHost()/filter()/shortcode();
+// in astro:build:done it runs the onContentTransformed hooks on every built
+// HTML page, then closes the host so `astro build` exits by itself.
+
+const path = require('node:path');
+const { fileURLToPath } = require('node:url');
+const { performance } = require('node:perf_hooks');
+const { PluginHost } = require('./host');
+const { PluginError, ErrorCodes } = require('./errors');
+const { resolveAdapterOptions, CHECKS, PREFIX } = require('./adapter-options');
+const { listPages, transformPages, EVENT } = require('./astro-pages');
+
+const NAME = 'alloy-wasm';
+/** The integration's own options, with their defaults (every host option is accepted too). */
+const DEFAULTS = Object.freeze({
+  // Folder of the *.wasm plugins; a relative path is resolved against Astro's root.
+  dir: 'plugins',
+  // JS hook handlers, mixed in with the plugins' hooks by priority (lower
+  // first; WASM hooks run at 50): [{ event, priority, handler }].
+  hooks: Object.freeze([]),
+});
+// Pages in flight per worker thread: one being hooked, one being read or
+// written, so the workers never wait on the file system.
+const PAGES_PER_THREAD = 2;
+// The current build's session, on globalThis so that every copy of this
+// module (the config and the pages may be loaded through different module
+// graphs) finds the same host.
+const ACTIVE = Symbol.for('alloy-wasm.astro.activeSession');
+
+/**
+ * The Astro integration: `integrations: [alloyWasm({ dir: 'plugins' })]`.
+ * Takes `dir` and every host option; checks them here, once.
+ */
+function alloyWasm(options) {
+  const { adapter, host: hostOptions } = resolveAdapterOptions('astro', options, {
+    defaults: DEFAULTS,
+    checks: { dir: CHECKS.dir, hooks: CHECKS.hooks },
+    root: process.cwd(),
+  });
+  // Kept as given: it is resolved against Astro's root, known at config:setup.
+  const dir = options?.dir ?? DEFAULTS.dir;
+  const entrypoints = new Map();
+  let root = process.cwd();
+  let session = null;
+
+  return {
+    name: NAME,
+    hooks: {
+      'astro:config:setup': async ({ config, updateConfig }) => {
+        root = fileURLToPath(config.root);
+        if (session !== null) await session.close();
+        session = new Session(path.resolve(root, dir), {
+          ...hostOptions,
+          cacheDir: typeof hostOptions.cacheDir === 'string' ? path.resolve(root, hostOptions.cacheDir) : hostOptions.cacheDir,
+        }, adapter.hooks);
+        globalThis[ACTIVE] = session;
+        updateConfig({ vite: viteConfig() });
+      },
+      'astro:routes:resolved': ({ routes }) => {
+        entrypoints.clear();
+        // A redirect has no source file (its entrypoint is its own pattern).
+        for (const route of routes) entrypoints.set(route.pattern, route.type === 'redirect' ? '' : route.entrypoint);
+      },
+      // Load before any page renders, so a bad plugin folder fails the build at once.
+      'astro:build:start': async () => {
+        await session.host();
+      },
+      'astro:build:done': async ({ dir: outDir, assets, logger }) => {
+        const current = session;
+        try {
+          const host = await current.host();
+          const pages = listPages(assets, entrypoints, fileURLToPath(outDir), root);
+          logger.info(`running ${EVENT} hooks on ${pages.length} page${pages.length === 1 ? '' : 's'} over ${host.threads} threads`);
+          const started = performance.now();
+          const { rewritten } = await transformPages(host, pages, host.threads * PAGES_PER_THREAD);
+          logger.info(`${rewritten} of ${pages.length} pages changed and rewritten in ${Math.round(performance.now() - started)} ms`);
+        } finally {
+          await current.close();
+        }
+      },
+      'astro:server:done': async () => {
+        if (session !== null) await session.close();
+      },
+    },
+  };
+}
+
+/**
+ * Vite must leave alloy-wasm to Node: a native addon cannot be bundled, and
+ * the pages must share the integration's module state. Astro would bundle
+ * it (its package.json has the keyword "astro"), and so would Vite when it
+ * is linked (npm `file:`), so it is made external in every server-side
+ * environment: `ssr`, and `prerender`, which renders static pages.
+ */
+function viteConfig() {
+  const external = { resolve: { external: [NAME] } };
+  return {
+    ssr: { external: [NAME] },
+    environments: { ssr: external, prerender: external },
+    optimizeDeps: { exclude: [NAME] },
+  };
+}
+
+/** One build's (or dev server's) host: loaded on first use, closed once. */
+class Session {
+  #dir;
+  #options;
+  #jsHooks;
+  #loading = null;
+  #closed = false;
+
+  constructor(dir, options, jsHooks) {
+    this.#dir = dir;
+    this.#options = options;
+    this.#jsHooks = jsHooks;
+  }
+
+  host() {
+    if (this.#closed) return Promise.reject(closedError());
+    if (this.#loading === null) this.#loading = this.#load();
+    return this.#loading;
+  }
+
+  async #load() {
+    let host;
+    try {
+      host = await PluginHost.load(this.#dir, this.#options);
+    } catch (err) {
+      throw loadError(this.#dir, err);
+    }
+    for (const { event, priority, handler } of this.#jsHooks) {
+      host.on(event, { priority: priority ?? 50 }, handler);
+    }
+    return host;
+  }
+
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#loading !== null) await this.#loading.then((host) => host.close(), () => {});
+  }
+}
+
+/**
+ * The plugin host of the running Astro build or dev server, for .astro
+ * frontmatter: `const host = await getHost()`.
+ */
+function getHost() {
+  const session = globalThis[ACTIVE];
+  if (session === undefined) {
+    return Promise.reject(new Error(
+      `${PREFIX} astro: getHost() found no running alloy-wasm integration; add it to astro.config.mjs: ` +
+      `integrations: [alloyWasm({ dir: 'plugins' })] (import alloyWasm from 'alloy-wasm/astro')`,
+    ));
+  }
+  return session.host();
+}
+
+/** Runs a plugin's filter on the build's host, off the main thread. */
+async function filter(name, input) {
+  return (await getHost()).filter(name, input);
+}
+
+/** Runs a plugin's shortcode on the build's host; resolves to HTML. */
+async function shortcode(name, args = [], content = '') {
+  return (await getHost()).shortcode(name, args, content);
+}
+
+function loadError(dir, err) {
+  if (!(err instanceof PluginError)) return err;
+  const fix = err.code === ErrorCodes.IO_ERROR && err.plugin === undefined
+    ? `; set dir in alloyWasm({ dir }) to the folder of your .wasm plugins (relative to the project root)`
+    : '';
+  const message = `${PREFIX} astro: cannot load the plugins of ${dir}${fix}: ${err.message}`;
+  return new PluginError(message, { code: err.code, plugin: err.plugin, export: err.export, cause: err });
+}
+
+function closedError() {
+  return new PluginError(
+    `${PREFIX} astro: the plugin host is closed: it lives from the start to the end of one build or dev server [${ErrorCodes.HOST_CLOSED}]`,
+    { code: ErrorCodes.HOST_CLOSED },
+  );
+}
+
+module.exports = alloyWasm;
+module.exports.default = alloyWasm;
+module.exports.getHost = getHost;
+module.exports.filter = filter;
+module.exports.shortcode = shortcode;
