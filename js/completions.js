@@ -9,12 +9,15 @@ const { fromNativeMessage } = require('./errors');
 class Completions {
   #pending = new Map();
   #nextId = 0;
+  // Weak: the native host holds `settle` through a Node-API reference, so a
+  // strong reference back would keep an unclosed host (and its threads)
+  // from ever being garbage-collected.
   #native = null;
   #idle = [];
 
   /** The native host (set once it exists; its constructor needs `settle`). */
   attach(native) {
-    this.#native = native;
+    this.#native = new WeakRef(native);
   }
 
   /** The callback the native host calls with finished calls. */
@@ -32,7 +35,7 @@ class Completions {
   /** Calls `launch(id)` and returns the promise of that call's result. */
   start(launch) {
     const id = (this.#nextId = (this.#nextId + 1) >>> 0);
-    if (this.#pending.size === 0) this.#native.holdOpen(true);
+    if (this.#pending.size === 0) this.#native.deref()?.holdOpen(true);
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       try {
@@ -57,7 +60,7 @@ class Completions {
   }
 
   #becameIdle() {
-    this.#native.holdOpen(false);
+    this.#native.deref()?.holdOpen(false);
     const waiting = this.#idle;
     this.#idle = [];
     for (const resolve of waiting) resolve();

@@ -155,8 +155,39 @@ class PluginHost {
           throw pluginError(ErrorCodes.INVALID_INPUT, `input #${i}: expected a string, got ${typeOf(inputs[i])}`, { plugin: name, export: 'filter', index: i });
         }
       }
-      return this.#native.filterMany(name, inputs);
+      return this.#filterChunks(name, inputs);
     });
+  }
+
+  /**
+   * filterMany in chunks: strings can only be read on this thread, so each
+   * chunk is handed to the workers as soon as it is converted, and they run
+   * it while the next one is converted (and finished chunks' outputs are
+   * converted back while later ones run). Rejects with the error of the
+   * lowest failing index.
+   */
+  async #filterChunks(name, inputs) {
+    const chunks = [];
+    for (let start = 0; start < inputs.length;) {
+      let end = start;
+      let chars = 0;
+      while (end < inputs.length && end - start < MANY_CHUNK_INPUTS && chars < MANY_CHUNK_CHARS) {
+        chars += inputs[end].length;
+        end++;
+      }
+      const offset = start;
+      chunks.push(this.#native.filterMany(name, inputs.slice(start, end)).then(undefined, (err) => {
+        const error = fromNative(err);
+        if (typeof error.index === 'number') error.index += offset;
+        return error;
+      }));
+      start = end;
+    }
+    if (chunks.length === 0) return this.#native.filterMany(name, []);
+    const results = await Promise.all(chunks);
+    const failed = results.find((r) => r instanceof Error);
+    if (failed !== undefined) throw reindexed(failed);
+    return results.length === 1 ? results[0] : results.flat();
   }
 
   /** Runs the plugin's shortcode off the main thread; resolves to HTML. */
@@ -214,7 +245,8 @@ class PluginHost {
       if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
         throw pluginError(ErrorCodes.INVALID_INPUT, `runHook("${event}", payload) needs a payload object, got ${typeOf(payload)}`);
       }
-      let current = { ...payload, event };
+      let current = { event, ...payload };
+      current.event = event; // first key, and never overridden by the payload
       for (const entry of this.#hooks.handlersFor(event)) {
         if (entry.plugin !== undefined) {
           const json = toPayloadJson({ ...current, event }, event, entry.plugin);
@@ -278,6 +310,17 @@ class PluginHost {
     tracked.then(forget, forget);
     return tracked;
   }
+}
+
+/** filterMany chunk bounds (see #filterChunks). */
+const MANY_CHUNK_INPUTS = 256;
+const MANY_CHUNK_CHARS = 1 << 20;
+
+/** A batch error whose index was moved from its chunk's to the whole batch's: the message says it too. */
+function reindexed(error) {
+  if (typeof error.index !== 'number') return error;
+  const message = error.message.replace(/input #\d+:/, `input #${error.index}:`);
+  return new PluginError(message, { code: error.code, plugin: error.plugin, export: error.export, index: error.index });
 }
 
 function callNative(call) {
