@@ -1,0 +1,142 @@
+'use strict';
+// The plugin host of an Eleventy site across its builds. Eleventy calls the
+// adapter once per configuration, but builds many times under --watch and
+// --serve, so the host's life is tied to builds, not to the configuration:
+//
+// - load() runs at configuration time (the adapter needs each plugin's
+//   exports to register filters and shortcodes) and its host serves the
+//   first build;
+// - refresh() runs before every build and loads the folder again when the
+//   host was closed or any *.wasm in it was changed, added or removed since
+//   the last load. It compares a fingerprint of the folder (name, size, mtime
+//   and inode of each *.wasm) instead of relying on Eleventy's watch queue,
+//   because Eleventy starts no build when a file is deleted and a removed
+//   plugin must still be gone by the next build, whatever triggered it;
+// - close() runs when a build ends (and when Eleventy resets its
+//   configuration), so `eleventy` exits by itself after a build.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { PluginHost } = require('./host');
+const { PluginError, ErrorCodes } = require('./errors');
+const { PREFIX } = require('./adapter-options');
+
+class EleventyHost {
+  #dir;
+  #hostOptions;
+  #jsHooks;
+  #host = null;
+  #fingerprint = null;
+  #handledEvents = new Set();
+
+  /**
+   * @param {string} dir  the absolute plugins folder
+   * @param {object} hostOptions  PluginHost options (cacheDir already absolute)
+   * @param {Array<{event: string, priority?: number, handler: Function}>} jsHooks
+   *   JS hook handlers, registered on every host this loads
+   */
+  constructor(dir, hostOptions, jsHooks) {
+    this.#dir = dir;
+    this.#hostOptions = hostOptions;
+    this.#jsHooks = jsHooks;
+  }
+
+  /** The plugins folder. */
+  get dir() {
+    return this.#dir;
+  }
+
+  /** The open host; throws a clear error between builds or after a failed load. */
+  get host() {
+    if (this.#host === null || this.#host.closed) {
+      throw new PluginError(
+        `${PREFIX} eleventy: the plugins of ${this.#dir} are not loaded; a plugin was called outside a build, or the last load failed (see the error above) [${ErrorCodes.HOST_CLOSED}]`,
+        { code: ErrorCodes.HOST_CLOSED },
+      );
+    }
+    return this.#host;
+  }
+
+  /** Whether any WASM plugin or JS handler of the loaded host handles `event`. */
+  handles(event) {
+    return this.#handledEvents.has(event);
+  }
+
+  /** Loads (or reloads) every *.wasm of the folder; the previous host is closed first. */
+  async load() {
+    await this.close();
+    // Taken before loading, so a file that changes during the load is loaded again next time.
+    this.#fingerprint = fingerprint(this.#dir);
+    let host;
+    try {
+      host = await PluginHost.load(this.#dir, this.#hostOptions);
+    } catch (err) {
+      this.#fingerprint = null; // try again before the next build
+      throw loadError(err, this.#dir);
+    }
+    for (const { event, priority, handler } of this.#jsHooks) {
+      host.on(event, { priority: priority ?? 50 }, handler);
+    }
+    this.#handledEvents = new Set([
+      ...host.plugins().flatMap((info) => info.hooks),
+      ...this.#jsHooks.map((hook) => hook.event),
+    ]);
+    this.#host = host;
+    return host;
+  }
+
+  /**
+   * Before a build: loads the folder again if the host is closed or the
+   * folder changed since the last load. Resolves to whether it loaded.
+   */
+  async refresh() {
+    if (this.#host !== null && !this.#host.closed && fingerprint(this.#dir) === this.#fingerprint) {
+      return false;
+    }
+    await this.load();
+    return true;
+  }
+
+  /** Closes the host (waiting for calls in flight); fine to call twice. */
+  async close() {
+    const host = this.#host;
+    this.#host = null;
+    if (host !== null) await host.close();
+  }
+}
+
+/** What identifies the folder's *.wasm files and their contents, as one string. */
+function fingerprint(dir) {
+  let names;
+  try {
+    names = fs.readdirSync(dir).filter((name) => name.endsWith('.wasm')).sort();
+  } catch (err) {
+    return `unreadable:${err.code}`;
+  }
+  return names
+    .map((name) => {
+      try {
+        const stat = fs.statSync(path.join(dir, name));
+        return `${name}:${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+      } catch (err) {
+        return `${name}:${err.code}`;
+      }
+    })
+    .join('|');
+}
+
+/** A load failure in the adapter's message style, naming the folder and the fix. */
+function loadError(err, dir) {
+  if (!(err instanceof PluginError)) return err;
+  const hint = err.code === ErrorCodes.IO_ERROR
+    ? `; create the folder and put your .wasm plugins in it, or set the "dir" option to the folder that holds them`
+    : '';
+  return new PluginError(`${PREFIX} eleventy: cannot load the plugins of ${dir}: ${err.message}${hint}`, {
+    code: err.code,
+    plugin: err.plugin,
+    export: err.export,
+    cause: err,
+  });
+}
+
+module.exports = { EleventyHost };

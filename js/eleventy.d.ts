@@ -1,0 +1,52 @@
+// Types of the Eleventy adapter, `alloy-wasm/eleventy` (see docs/eleventy.md).
+import type { HookHandler, HookPayload, PluginHostOptions } from './index';
+
+declare namespace alloyWasm {
+  /** What onContentTransformed handlers get, once per output HTML page. */
+  interface ContentTransformedPayload extends HookPayload {
+    event: 'onContentTransformed';
+    /** The page's HTML; the last handler's `html` is written to the page. */
+    html: string;
+    /** The page's URL, like '/blog/post/'. */
+    url: string;
+    /** The template, like './src/blog/post.md'. */
+    inputPath: string;
+    /** The output file, like '_site/blog/post/index.html'. */
+    outputPath: string;
+  }
+
+  /** A JS hook handler, run with the plugins' hooks by priority. */
+  interface EleventyHook<P extends HookPayload = ContentTransformedPayload> {
+    /** The event, like 'onContentTransformed'. */
+    event: string;
+    /** Lower runs first; WASM hooks run at 50. Default 50. */
+    priority?: number;
+    /** Returns the next payload, or undefined to leave it as it was; may be async. */
+    handler: HookHandler<P>;
+  }
+
+  /** The adapter's options; every host option (cacheDir, threads, timeoutMs, memoryLimitMb) is accepted too. */
+  interface EleventyOptions extends PluginHostOptions {
+    /** Folder of the *.wasm plugins, relative to the site root (Eleventy's working directory). Default 'plugins'. */
+    dir?: string;
+    /** Plugins whose shortcode is registered in the paired form; the inner content is passed as `content`. Default []. */
+    paired?: string[];
+    /** false: sync filters and shortcodes (every template language); true or a list of plugin names: async ones. Default false. */
+    async?: boolean | string[];
+    /** JS hook handlers, mixed in with the plugins' hooks by priority. Default []. */
+    hooks?: EleventyHook[];
+  }
+}
+
+/**
+ * The Eleventy plugin: `eleventyConfig.addPlugin(alloyWasm, { dir: 'plugins' })`.
+ * Needs Eleventy 3 or newer. Resolves once the plugins are loaded and registered.
+ */
+declare function alloyWasm(eleventyConfig: object, options?: alloyWasm.EleventyOptions): Promise<void>;
+
+declare namespace alloyWasm {
+  /** The adapter's own options with their defaults. */
+  const DEFAULTS: Readonly<Required<Pick<EleventyOptions, 'dir' | 'paired' | 'async' | 'hooks'>>>;
+}
+
+export = alloyWasm;
