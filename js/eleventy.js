@@ -33,13 +33,11 @@ const DEFAULTS = Object.freeze({
   hooks: Object.freeze([]),
 });
 
-const HOOK_KEYS = new Set(['event', 'priority', 'handler']);
-
 const CHECKS_ELEVENTY = {
   dir: CHECKS.dir,
   paired: CHECKS.stringList,
   async: (v) => typeof v === 'boolean' || CHECKS.stringList(v) === true || 'must be true, false or an array of plugin names, like ["uppercase"]',
-  hooks: checkHooks,
+  hooks: CHECKS.hooks,
 };
 
 /**
@@ -152,22 +150,6 @@ function checkNamed(names, option, byName, exportName) {
     }
   }
   if (problems.length > 0) throw adapterError('eleventy', problems);
-}
-
-function checkHooks(value) {
-  const shape = 'must be an array of { event, priority, handler }, like [{ event: "onContentTransformed", priority: 10, handler: (page) => page }]';
-  if (!Array.isArray(value)) return shape;
-  for (const [i, hook] of value.entries()) {
-    if (hook === null || typeof hook !== 'object') return `${shape}; entry #${i} is not an object`;
-    const unknown = Object.keys(hook).filter((key) => !HOOK_KEYS.has(key));
-    if (unknown.length > 0) return `${shape}; entry #${i} has unknown key "${unknown[0]}"`;
-    if (typeof hook.event !== 'string' || hook.event.length === 0) return `${shape}; entry #${i} needs an event name`;
-    if (typeof hook.handler !== 'function') return `${shape}; entry #${i} needs a handler function`;
-    if (hook.priority !== undefined && !(typeof hook.priority === 'number' && Number.isFinite(hook.priority))) {
-      return `${shape}; entry #${i} needs a finite number as priority`;
-    }
-  }
-  return true;
 }
 
 /** Throws a clear error on Eleventy 2 or older (or on a call that is not Eleventy's). */
