@@ -10,6 +10,36 @@ export interface PluginHostOptions {
   timeoutMs?: number;
   /** Linear-memory cap of one plugin instance in MiB (MEMORY_LIMIT past it). Default 256. */
   memoryLimitMb?: number;
+  /** Replace an instance whose memory grew past this many MiB (between calls). Default null: 32, or half of memoryLimitMb if smaller. */
+  recycleMemoryMb?: number | null;
+  /** Replace an instance after this many calls; 0 = never. Default 10000. */
+  recycleAfterCalls?: number;
+  /** Keep plugins' stdout/stderr for output(name): true = 64 KiB per stream, a number = that many bytes. Default false. */
+  captureOutput?: boolean | number;
+  /** Remember outputs of pure plugins: true for all, or a list of plugin names. Default false. */
+  memoize?: boolean | string[];
+  /** Budget of the memo in MiB. Default 64. */
+  memoizeMb?: number;
+}
+
+/** What a plugin wrote to stdout/stderr since the last output() call. */
+export interface CapturedOutput {
+  stdout: string;
+  stderr: string;
+  /** Bytes written past the captureOutput cap and not kept. */
+  droppedBytes: number;
+}
+
+/** Counters of one plugin's instances, and of the memo. */
+export interface PluginStats {
+  instancesCreated: number;
+  /** Replaced because of recycleMemoryMb or recycleAfterCalls. */
+  instancesRecycled: number;
+  /** Dropped because a call may have left them broken (trap, timeout, memory limit, bad result). */
+  instancesDiscarded: number;
+  idleInstances: number;
+  /** null when memoize is off. */
+  memo: { entries: number; bytes: number; hits: number; misses: number } | null;
 }
 
 /** What plugins() tells about one plugin. */
@@ -81,7 +111,7 @@ export declare class PluginHost {
   /** A host with no plugins yet; add them with add(). */
   static create(options?: PluginHostOptions): Promise<PluginHost>;
   /** The options in force, defaults filled in. */
-  readonly options: Required<PluginHostOptions>;
+  readonly options: Required<PluginHostOptions> & { recycleMemoryMb: number };
   /** The worker threads async and batch calls run on. */
   readonly threads: number;
   /** Whether close() has been called. */
@@ -90,6 +120,10 @@ export declare class PluginHost {
   add(name: string, source: string | Uint8Array): Promise<PluginInfo>;
   /** Every plugin, in load order. */
   plugins(): PluginInfo[];
+  /** What the plugin wrote to stdout/stderr since the last call (needs the captureOutput option). */
+  output(name: string): CapturedOutput;
+  /** Instance and memo counters of one plugin. */
+  stats(name: string): PluginStats;
   /** Runs the plugin's filter off the main thread. */
   filter(name: string, input: string): Promise<string>;
   /** Runs the plugin's filter on this thread. */
@@ -105,6 +139,6 @@ export declare class PluginHost {
   on<P extends HookPayload = HookPayload>(event: string, options: { priority?: number }, handler: HookHandler<P>): () => void;
   /** Runs every handler of `event` by priority, each fed the previous output; resolves to the final payload. */
   runHook<P extends HookPayload = HookPayload>(event: string, payload?: P): Promise<P & { event: string }>;
-  /** Waits for calls in flight, then stops the workers. Later calls fail with HOST_CLOSED. */
+  /** Lets calls in flight finish, then stops the workers. Calls started after close() fail with HOST_CLOSED. */
   close(): Promise<void>;
 }
