@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use std::sync::OnceLock;
 
-use napi::bindgen_prelude::{Buffer, FnArgs, Function, Object, ToNapiValue};
+use napi::bindgen_prelude::{AsyncTask, Buffer, FnArgs, Function, Object, ToNapiValue};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 use napi_derive::napi;
@@ -18,6 +18,7 @@ use crate::exports::AbiExport;
 use crate::host::{Host, HostOptions, Memoize};
 use crate::js_string::{JsInput, JsText};
 use crate::plugin::PluginInfo;
+use crate::workers::run_caught;
 
 /// Marks a message that carries a coded plugin error as JSON.
 pub const ERROR_MARK: &str = "\u{1}alloy-wasm:";
@@ -229,6 +230,26 @@ impl NativeHost {
         }
     }
 
+    /// Runs `filter` on libuv's thread pool and resolves a promise: the
+    /// JS layer's path for a call when no other is in flight, where it has
+    /// the lowest latency (see README "Performance").
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn filter_task(&self, plugin: String, input: JsInput) -> AsyncTask<LoneCall> {
+        self.lone_call(plugin, AbiExport::Filter, input)
+    }
+
+    /// `shortcode` as [`NativeHost::filter_task`] runs `filter`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn shortcode_task(&self, plugin: String, input_json: JsInput) -> AsyncTask<LoneCall> {
+        self.lone_call(plugin, AbiExport::Shortcode, input_json)
+    }
+
+    /// `hook` as [`NativeHost::filter_task`] runs `filter`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn hook_task(&self, plugin: String, payload_json: JsInput) -> AsyncTask<LoneCall> {
+        self.lone_call(plugin, AbiExport::Hook, payload_json)
+    }
+
     /// Starts `filter` on a worker; its result reaches `on_complete` under `id`.
     #[napi]
     pub fn filter_async(&self, id: u32, plugin: String, input: JsInput) {
@@ -383,6 +404,15 @@ impl NativeHost {
             .map_err(to_napi)
     }
 
+    fn lone_call(&self, plugin: String, export: AbiExport, input: JsInput) -> AsyncTask<LoneCall> {
+        AsyncTask::new(LoneCall {
+            host: Arc::clone(&self.host),
+            plugin,
+            export,
+            input: input.0,
+        })
+    }
+
     fn start(&self, id: u32, plugin: String, export: AbiExport, input: String) {
         let completions = Arc::clone(&self.completions);
         self.host.spawn_call(plugin, export, input, move |result| {
@@ -429,3 +459,24 @@ where
 }
 
 type Settle<T> = Box<dyn FnOnce(Result<T>) + Send>;
+
+/// One call run by napi's AsyncTask (libuv's thread pool).
+pub struct LoneCall {
+    host: Arc<Host>,
+    plugin: String,
+    export: AbiExport,
+    input: String,
+}
+
+impl napi::Task for LoneCall {
+    type Output = String;
+    type JsValue = JsText;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        run_caught(|| self.host.call(&self.plugin, self.export, &self.input)).map_err(to_napi)
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<JsText> {
+        Ok(JsText(output))
+    }
+}
