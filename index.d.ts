@@ -25,6 +25,16 @@ export declare class NativeHost {
    * count of calls in flight leaves or reaches zero.
    */
   holdOpen(hold: boolean): void
+  /**
+   * Runs `filter` on libuv's thread pool and resolves a promise: the
+   * JS layer's path for a call when no other is in flight, where it has
+   * the lowest latency (see README "Performance").
+   */
+  filterTask(plugin: string, input: JsInput): Promise<string>
+  /** `shortcode` as [`NativeHost::filter_task`] runs `filter`. */
+  shortcodeTask(plugin: string, inputJson: JsInput): Promise<string>
+  /** `hook` as [`NativeHost::filter_task`] runs `filter`. */
+  hookTask(plugin: string, payloadJson: JsInput): Promise<string>
   /** Starts `filter` on a worker; its result reaches `on_complete` under `id`. */
   filterAsync(id: number, plugin: string, input: JsInput): void
   /** Starts `shortcode` on a worker; its result reaches `on_complete` under `id`. */
