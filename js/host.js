@@ -126,14 +126,11 @@ class PluginHost {
 
   /** Runs the plugin's filter off the main thread. */
   filter(name, input) {
-    if (this.#closing !== null) return Promise.reject(closedError());
-    try {
+    return this.#publicCall('filter', name, () => {
       checkName(name);
       checkString(input, 'filter input', name, 'filter');
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#startCall('filter', name, input);
+      return input;
+    });
   }
 
   /** Runs the plugin's filter on this thread. */
@@ -193,14 +190,7 @@ class PluginHost {
 
   /** Runs the plugin's shortcode off the main thread; resolves to HTML. */
   shortcode(name, args = [], content = '') {
-    if (this.#closing !== null) return Promise.reject(closedError());
-    let input;
-    try {
-      input = shortcodeInput(name, args, content);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#startCall('shortcode', name, input);
+    return this.#publicCall('shortcode', name, () => shortcodeInput(name, args, content));
   }
 
   /** Runs the plugin's shortcode on this thread. */
@@ -284,6 +274,22 @@ class PluginHost {
   /** Whether close() has been called. */
   get closed() {
     return this.#closing !== null;
+  }
+
+  /**
+   * An async call made through the public API: rejects (never throws) when
+   * the host is closed or `prepare` (argument checks) throws; otherwise
+   * starts the call with the input `prepare` returns.
+   */
+  #publicCall(kind, name, prepare) {
+    if (this.#closing !== null) return Promise.reject(closedError());
+    let input;
+    try {
+      input = prepare();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#startCall(kind, name, input);
   }
 
   /**
