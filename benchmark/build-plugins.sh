@@ -11,7 +11,9 @@
 #   cargo with a wasm32-unknown-unknown std: rustup's stable toolchain
 #     (rustup target add wasm32-unknown-unknown); override with CARGO=...
 #     Downloads pulldown-cmark from crates.io the first time (Cargo.lock pins it).
-#     Uses $CARGO_TARGET_DIR when set, else build/benchmark/cargo-target.
+#     Builds in build/benchmark/cargo-target (override: BENCH_CARGO_TARGET_DIR=...),
+#     not in $CARGO_TARGET_DIR: a shared target folder's lock would make the
+#     benchmark wait for whatever else is building there.
 #   wat2wasm   [Debian/Ubuntu: wabt]
 set -euo pipefail
 
@@ -34,7 +36,7 @@ command -v "${CARGO[0]}" >/dev/null || die "cargo not found; install Rust with r
 command -v wat2wasm >/dev/null || die "wat2wasm not found; install it with: apt-get install wabt"
 
 mkdir -p "$OUT"
-TARGET_DIR="${CARGO_TARGET_DIR:-$OUT/cargo-target}"
+TARGET_DIR="${BENCH_CARGO_TARGET_DIR:-$OUT/cargo-target}"
 
 # markdown-page: cargo rebuilds only when a source changed.
 "${CARGO[@]}" build --quiet --release --locked --target wasm32-unknown-unknown \
