@@ -56,12 +56,12 @@ const settings = args.quick
   ? {
     quick: true, rounds: 1, targetMs: 2, pages: 64, inFlight: 256, loadRounds: 1, checkPages: 16,
     stall: { cheapCalls: 500, loopingCalls: 2, timeoutMs: 100 },
-    pool: { timeoutMs: 100, inFlight: 8, hosts: 4, baselineReads: 50, maxReads: 2000 },
+    pool: { timeoutMs: 100, inFlight: 8, hosts: 4, baselineReads: 50, maxReads: 10000 },
   }
   : {
     quick: false, rounds: 7, targetMs: 60, pages: 2000, inFlight: 256, loadRounds: 7, checkPages: 48,
     stall: { cheapCalls: 5000, loopingCalls: 6, timeoutMs: 100 },
-    pool: { timeoutMs: 300, inFlight: 8, hosts: 4, baselineReads: 500, maxReads: 20000 },
+    pool: { timeoutMs: 300, inFlight: 8, hosts: 4, baselineReads: 500, maxReads: 50000 },
   };
 if (args.rounds !== undefined) {
   settings.rounds = Number(args.rounds);
