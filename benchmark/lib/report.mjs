@@ -133,6 +133,12 @@ ${machineLine(about)}${about.commit ? `; commit ${about.commit}` : ''}.
 
 ${goalsList(goals)}
 
+How each goal is measured:
+- 1-5: every (filter, input, implementation) is a case; each round runs every case once, in turn, for about ${settings.targetMs} ms. A ratio is the median over the rounds of the two cases' times in the same round (they run next to each other); a time is the median over the rounds. The goal's value is the median over the three filters (word count, slugify, lazy images); each filter's value is in the table below. V8-direct is the same .wasm called through \`WebAssembly.instantiate\`, \`alloc\`, \`TextEncoder.encodeInto\` and \`TextDecoder\`. Goal 4's reference is a serial V8-direct loop over the same ${batchLabel} pages; "one awaited" is \`await filter()\` in a loop; "${settings.inFlight} in flight" is batches of ${settings.inFlight} \`filter()\` calls under \`Promise.all\`.
+- 6: \`PluginHost.create\` + \`add\` of ${load.plugin} (${load.bytes.toLocaleString('en-US')} bytes; benchmark/plugins/markdown-page), each load in a fresh \`node\` process, timed inside it from just before the load to just after (after \`require\` of alloy-wasm; the time with \`require\` is shown too). Cold: an empty cache folder; warm: a new process with the folder the cold load filled. Median of ${load.rounds} pairs.
+- 7: a \`setTimeout\` 1 ms chain runs while \`filter()\` calls a plugin that echoes its input, or loops until \`timeoutMs\` (${stall.timeoutMs} ms) when the input starts with "loop" (benchmark/plugins/sometimes-loops.wat), in the phases below. The measure is the timer's worst lateness (longest gap between firings, less 1 ms); every looping call must reject with TIMEOUT.
+- 8: \`fs.promises.readFile\` of a 4 KB file, back to back, while long calls (the looping plugin, \`timeoutMs\` ${pool.timeoutMs} ms) run: ${pool.scenarios.length - 2} scenarios below. The limit is 2x the worst read with no plugin calls, idle or with as many busy worker_threads as plugin calls run at once (the CPU alone), + 5 ms; a read queued behind plugin work on libuv's pool waits about \`timeoutMs\`.
+
 ## Per call, ns (median)
 
 ${perCallMatrix(lookup, inputLabels)}
