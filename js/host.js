@@ -9,6 +9,7 @@ const { PluginError, ErrorCodes, pluginError, fromNative } = require('./errors')
 const { resolveOptions } = require('./options');
 const { HookRegistry } = require('./hooks');
 const { Completions } = require('./completions');
+const { PluginCalls } = require('./calls');
 
 const CONSTRUCT = Symbol('PluginHost.construct');
 
@@ -18,7 +19,7 @@ class PluginHost {
   #hooks = new HookRegistry();
   #inFlight = new Set();
   #completions;
-  #loneCalls = 0;
+  #calls;
   #closing = null;
 
   /** Use PluginHost.load or PluginHost.create. */
@@ -29,6 +30,7 @@ class PluginHost {
     this.#native = native;
     this.#options = options;
     this.#completions = completions;
+    this.#calls = new PluginCalls(native, completions);
   }
 
   /** A host with every `*.wasm` of `dir` loaded (named by file stem). */
@@ -130,7 +132,7 @@ class PluginHost {
     this.#assertOpenSync();
     checkName(name);
     checkString(input, 'filter input', name, 'filter');
-    return callNative(() => this.#native.filterSync(name, input));
+    return this.#calls.sync(name, 'filter', input);
   }
 
   /** Runs the filter on every input, over all worker threads; outputs in input order. */
@@ -189,7 +191,7 @@ class PluginHost {
   shortcodeSync(name, args = [], content = '') {
     this.#assertOpenSync();
     const input = shortcodeInput(name, args, content);
-    return callNative(() => this.#native.shortcodeSync(name, input));
+    return this.#calls.sync(name, 'shortcode', input);
   }
 
   /**
@@ -257,6 +259,7 @@ class PluginHost {
         while (this.#inFlight.size > 0 || this.#completions.size > 0) {
           await Promise.allSettled([...this.#inFlight, this.#completions.whenIdle()]);
         }
+        this.#calls.clear();
         this.#native.close();
       })();
     }
@@ -284,22 +287,13 @@ class PluginHost {
     return this.#startCall(kind, name, input);
   }
 
-  /**
-   * Starts one async call. A call while no other is in flight runs as a
-   * napi AsyncTask (libuv's pool): the lowest latency for one awaited call.
-   * Calls that overlap go to the host's workers and settle in batches
-   * through the completion queue: the lowest cost per call when many are in
-   * flight. README "Performance" has the measurements.
-   */
+  /** Starts one async call (see PluginCalls.async); rejects, never throws. */
   #startCall(kind, name, input) {
-    if (this.#completions.size === 0 && this.#loneCalls === 0) {
-      this.#loneCalls++;
-      const done = () => { this.#loneCalls--; };
-      const pending = this.#track(this.#native[`${kind}Task`](name, input));
-      pending.then(done, done);
-      return pending;
+    try {
+      return this.#calls.async(name, kind, input);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return this.#completions.start((id) => this.#native[`${kind}Async`](id, name, input));
   }
 
   #assertOpenSync() {

@@ -12,18 +12,25 @@ use crate::trap::classify;
 /// UTF-8 output. Errors carry the export's name, not the plugin's.
 pub fn call_export(inst: &mut PluginInstance, export: AbiExport, input: &[u8]) -> Result<String> {
     let timeout_ms = inst.limits.timeout_ms;
-    call_export_with(inst, export, input, timeout_ms, str::to_owned)
+    call_export_with(inst, export, input, timeout_ms, output_string)
+}
+
+/// An output as an owned string; BAD_RESULT when it is not UTF-8.
+pub fn output_string(bytes: &[u8]) -> Result<String> {
+    decode_output(bytes).map(str::to_owned)
 }
 
 /// [`call_export`] stopped after `timeout_ms` (at most the instance's
-/// limit), handing the output to `take` while it is still in guest memory
-/// (so a caller that copies it elsewhere copies it once).
+/// limit), handing the output bytes to `take` while they are still in guest
+/// memory (so a caller that copies them elsewhere copies them once). `take`
+/// must refuse bytes that are not UTF-8 (BAD_RESULT), as [`output_string`]
+/// does.
 pub fn call_export_with<T>(
     inst: &mut PluginInstance,
     export: AbiExport,
     input: &[u8],
     timeout_ms: u64,
-    take: impl FnOnce(&str) -> T,
+    take: impl FnOnce(&[u8]) -> Result<T>,
 ) -> Result<T> {
     let name = export.name();
     if inst.funcs.buffer(export).is_none() {
@@ -60,7 +67,7 @@ pub fn call_getter(inst: &mut PluginInstance, export: AbiExport) -> Result<Strin
             .with_export(name)
         })?
         .map_err(|e| classify(e, &limits).with_export(name))?;
-    finish(inst, out_ptr, out_len, str::to_owned).map_err(|e| e.with_export(name))
+    finish(inst, out_ptr, out_len, output_string).map_err(|e| e.with_export(name))
 }
 
 /// Calls a getter export; `None` when the plugin does not have it.
@@ -126,7 +133,7 @@ fn finish<T>(
     inst: &mut PluginInstance,
     ptr: i32,
     len: i32,
-    take: impl FnOnce(&str) -> T,
+    take: impl FnOnce(&[u8]) -> Result<T>,
 ) -> Result<T> {
     if ptr == 0 && len == 0 {
         let detail = last_error_text(inst)
@@ -134,7 +141,7 @@ fn finish<T>(
         return Err(PluginError::new(ErrorCode::PluginError, detail));
     }
     let bytes = result_bytes(inst.memory.data(&inst.store), ptr, len)?;
-    decode_output(bytes).map(take)
+    take(bytes)
 }
 
 /// The `len` bytes at `ptr` in a guest memory `data`, or BAD_RESULT when any

@@ -2,11 +2,13 @@
 //! napi error whose message is [`ERROR_MARK`] followed by JSON, which the
 //! hand-written JS layer (js/errors.js) turns into a `PluginError`.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use std::sync::OnceLock;
 
-use napi::bindgen_prelude::{AsyncTask, Buffer, FnArgs, Function, Object, ToNapiValue};
+use napi::bindgen_prelude::{Buffer, FnArgs, FromNapiValue, Function, Object, ToNapiValue};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 use napi_derive::napi;
@@ -17,10 +19,10 @@ use crate::error::ErrorCode;
 use crate::error::{PluginError, Result};
 use crate::exports::AbiExport;
 use crate::host::Host;
-use crate::js_string::{JsInput, JsText};
+use crate::js_plugin::{new_input_buffer, InputBuffer, InputMemory, JsPlugin};
+use crate::js_string::{check_length, JsInput, JsText};
 use crate::plugin::PluginInfo;
 use crate::settings::Settings;
-use crate::workers::run_caught;
 
 /// Marks a message that carries a coded plugin error as JSON.
 pub const ERROR_MARK: &str = "\u{1}alloy-wasm:";
@@ -30,7 +32,7 @@ fn to_napi(err: PluginError) -> napi::Error {
 }
 
 /// The error as [`ERROR_MARK`] + JSON, which js/errors.js decodes.
-fn marked_message(err: &PluginError) -> String {
+pub(crate) fn marked_message(err: &PluginError) -> String {
     let json = serde_json::json!({
         "code": err.code.as_str(),
         "plugin": err.plugin,
@@ -64,6 +66,12 @@ pub fn resolve_options(
 #[napi(ts_return_type = "Record<string, unknown>")]
 pub fn default_options() -> Value {
     Settings::defaults_js()
+}
+
+/// The exports the plugin functions take by number, in order.
+#[napi]
+pub fn callable_exports() -> Vec<&'static str> {
+    crate::js_plugin::callable_exports()
 }
 
 /// Every error code a `PluginError` can carry.
@@ -139,6 +147,8 @@ impl From<PluginInfo> for NativePluginInfo {
 #[napi]
 pub struct NativeHost {
     host: Arc<Host>,
+    /// Where JS writes inputs for the plugin functions (JS thread only).
+    input: InputBuffer,
     completions: Arc<CompletionQueue>,
     wake_js: Arc<OnceLock<WakeJs>>,
 }
@@ -183,6 +193,7 @@ impl NativeHost {
         let _ = wake_js.set(wake);
         Ok(NativeHost {
             host: Arc::new(host),
+            input: Rc::new(RefCell::new(Rc::new(InputMemory::empty()))),
             completions,
             wake_js,
         })
@@ -216,42 +227,28 @@ impl NativeHost {
         }
     }
 
-    /// Runs `filter` on libuv's thread pool and resolves a promise: the
-    /// JS layer's path for a call when no other is in flight, where it has
-    /// the lowest latency (see README "Performance").
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn filter_task(&self, plugin: String, input: JsInput) -> AsyncTask<LoneCall> {
-        self.lone_call(plugin, AbiExport::Filter, input)
-    }
-
-    /// `shortcode` as [`NativeHost::filter_task`] runs `filter`.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn shortcode_task(&self, plugin: String, input_json: JsInput) -> AsyncTask<LoneCall> {
-        self.lone_call(plugin, AbiExport::Shortcode, input_json)
-    }
-
-    /// `hook` as [`NativeHost::filter_task`] runs `filter`.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn hook_task(&self, plugin: String, payload_json: JsInput) -> AsyncTask<LoneCall> {
-        self.lone_call(plugin, AbiExport::Hook, payload_json)
-    }
-
-    /// Starts `filter` on a worker; its result reaches `on_complete` under `id`.
-    #[napi]
-    pub fn filter_async(&self, id: u32, plugin: String, input: JsInput) {
-        self.start(id, plugin, AbiExport::Filter, input.0);
-    }
-
-    /// Starts `shortcode` on a worker; its result reaches `on_complete` under `id`.
-    #[napi]
-    pub fn shortcode_async(&self, id: u32, plugin: String, input_json: JsInput) {
-        self.start(id, plugin, AbiExport::Shortcode, input_json.0);
-    }
-
-    /// Starts `hook` on a worker; its result reaches `on_complete` under `id`.
-    #[napi]
-    pub fn hook_async(&self, id: u32, plugin: String, payload_json: JsInput) {
-        self.start(id, plugin, AbiExport::Hook, payload_json.0);
+    /// `{ call, inline, start }`: the functions JS calls plugin `name` with
+    /// (see `js_plugin`); an inline call runs for at most `inline_ms`. Made
+    /// once per plugin by the JS layer.
+    #[napi(ts_return_type = "{ call: Function; inline: Function; start: Function }")]
+    pub fn plugin_functions(
+        &self,
+        env: Env,
+        name: String,
+        inline_ms: u32,
+    ) -> napi::Result<napi::Unknown<'_>> {
+        let plugin = self.host.plugin(&name).map_err(to_napi)?;
+        let handle = JsPlugin::new(
+            Arc::clone(&self.host),
+            plugin,
+            Arc::clone(&self.completions),
+            Rc::clone(&self.input),
+            inline_ms,
+        );
+        // SAFETY: `env` is this call's live environment.
+        let object = unsafe { handle.into_js(env.raw()) }?;
+        // SAFETY: a value just made in this env.
+        unsafe { napi::Unknown::from_napi_value(env.raw(), object) }
     }
 
     /// Loads every `*.wasm` in `dir`, off the main thread.
@@ -292,6 +289,16 @@ impl NativeHost {
         let wasm = wasm.to_vec();
         let job = move || host.add_bytes(&name, &wasm, None);
         spawn_promise(env, &self.host, job, NativePluginInfo::from)
+    }
+
+    /// A new input buffer of at least `bytes` bytes (a Node Buffer) that the
+    /// plugin functions read inputs from from now on.
+    #[napi(ts_return_type = "Buffer")]
+    pub fn input_buffer(&self, env: Env, bytes: u32) -> napi::Result<napi::Unknown<'_>> {
+        // SAFETY: `env` is this call's live environment.
+        let buffer = unsafe { new_input_buffer(env.raw(), &self.input, bytes as usize) }?;
+        // SAFETY: a value just made in this env.
+        unsafe { napi::Unknown::from_napi_value(env.raw(), buffer) }
     }
 
     /// Every plugin, in load order.
@@ -345,16 +352,6 @@ impl NativeHost {
         self.host.workers().threads() as u32
     }
 
-    #[napi]
-    pub fn filter_sync(&self, plugin: String, input: JsInput) -> napi::Result<JsText> {
-        self.call_sync(&plugin, AbiExport::Filter, &input.0)
-    }
-
-    #[napi]
-    pub fn shortcode_sync(&self, plugin: String, input_json: JsInput) -> napi::Result<JsText> {
-        self.call_sync(&plugin, AbiExport::Shortcode, &input_json.0)
-    }
-
     /// `filter` on every input, spread over all workers; outputs in input order.
     #[napi(ts_return_type = "Promise<string[]>")]
     pub fn filter_many<'env>(
@@ -366,8 +363,16 @@ impl NativeHost {
         let host = Arc::clone(&self.host);
         let inputs: Vec<String> = inputs.into_iter().map(|input| input.0).collect();
         let convert = |outputs: Vec<String>| outputs.into_iter().map(JsText).collect::<Vec<_>>();
+        let name = plugin.clone();
         promise(env, convert, move |settle| {
-            host.spawn_many(&plugin, AbiExport::Filter, inputs, settle)
+            host.spawn_many(
+                &plugin,
+                AbiExport::Filter,
+                inputs,
+                Box::new(move |result: Result<Vec<String>>| {
+                    settle(result.and_then(|outputs| fit_batch(&name, outputs)))
+                }),
+            )
         })
     }
 
@@ -377,29 +382,18 @@ impl NativeHost {
     pub fn close(&self) {
         self.host.close();
     }
+}
 
-    fn call_sync(&self, plugin: &str, export: AbiExport, input: &str) -> napi::Result<JsText> {
-        self.host
-            .call(plugin, export, input)
-            .map(JsText)
-            .map_err(to_napi)
+/// A batch's outputs, or the error of the first that is too long for JS.
+fn fit_batch(plugin: &str, outputs: Vec<String>) -> Result<Vec<String>> {
+    for (index, output) in outputs.iter().enumerate() {
+        check_length(output).map_err(|e| {
+            e.with_plugin(plugin)
+                .with_export("filter")
+                .with_index(index)
+        })?;
     }
-
-    fn lone_call(&self, plugin: String, export: AbiExport, input: JsInput) -> AsyncTask<LoneCall> {
-        AsyncTask::new(LoneCall {
-            host: Arc::clone(&self.host),
-            plugin,
-            export,
-            input: input.0,
-        })
-    }
-
-    fn start(&self, id: u32, plugin: String, export: AbiExport, input: String) {
-        let completions = Arc::clone(&self.completions);
-        self.host.spawn_call(plugin, export, input, move |result| {
-            completions.push(id, result)
-        });
-    }
+    Ok(outputs)
 }
 
 /// Runs `job` on a worker and settles a promise with `convert(output)`.
@@ -440,24 +434,3 @@ where
 }
 
 type Settle<T> = Box<dyn FnOnce(Result<T>) + Send>;
-
-/// One call run by napi's AsyncTask (libuv's thread pool).
-pub struct LoneCall {
-    host: Arc<Host>,
-    plugin: String,
-    export: AbiExport,
-    input: String,
-}
-
-impl napi::Task for LoneCall {
-    type Output = String;
-    type JsValue = JsText;
-
-    fn compute(&mut self) -> napi::Result<String> {
-        run_caught(|| self.host.call(&self.plugin, self.export, &self.input)).map_err(to_napi)
-    }
-
-    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<JsText> {
-        Ok(JsText(output))
-    }
-}

@@ -15,6 +15,8 @@ use std::ptr;
 use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
 use napi::{sys, Status, ValueType};
 
+use crate::error::{ErrorCode, PluginError};
+
 /// A JS string argument as UTF-8 (lone surrogates become U+FFFD).
 pub struct JsInput(pub String);
 
@@ -65,33 +67,16 @@ impl TypeName for JsInput {
 
 impl ValidateNapiValue for JsInput {}
 
-/// A string handed to JS.
+/// A string handed to JS (its length already checked with [`check_length`]).
 pub struct JsText(pub String);
 
 impl ToNapiValue for JsText {
     unsafe fn to_napi_value(env: sys::napi_env, text: Self) -> napi::Result<sys::napi_value> {
-        let text = text.0;
-        let mut result = ptr::null_mut();
-        if text.is_ascii() {
-            // SAFETY: ASCII bytes are the same characters in Latin-1; napi
-            // copies `text.len()` bytes from the pointer.
-            check(unsafe {
-                sys::napi_create_string_latin1(
-                    env,
-                    text.as_ptr().cast(),
-                    text.len() as isize,
-                    &mut result,
-                )
-            })?;
-        } else {
-            let mut units = vec![0u16; text.len()]; // UTF-16 never needs more units than UTF-8 bytes
-            let used = encoding_rs::mem::convert_str_to_utf16(&text, &mut units);
-            // SAFETY: napi copies `used` UTF-16 units from the pointer.
-            check(unsafe {
-                sys::napi_create_string_utf16(env, units.as_ptr(), used as isize, &mut result)
-            })?;
-        }
-        Ok(result)
+        let mut units = Vec::new();
+        create_js_string(env, text.0.as_bytes(), &mut units).map_err(|err| match err {
+            OutputError::Plugin(err) => napi::Error::new(Status::GenericFailure, err.to_string()),
+            OutputError::Napi(status) => check(status).unwrap_err(),
+        })
     }
 }
 
@@ -105,6 +90,93 @@ impl TypeName for JsText {
     }
 }
 
+/// The most UTF-16 units V8 allows in a string (`v8::String::kMaxLength` on
+/// 64-bit platforms).
+pub const MAX_JS_STRING_UNITS: usize = (1 << 29) - 24;
+
+/// BAD_RESULT when `text` is longer than V8 allows in a string.
+pub fn check_length(text: &str) -> Result<(), PluginError> {
+    // UTF-16 never needs more units than UTF-8 bytes; count exactly only
+    // when the byte length alone does not settle it.
+    if text.len() <= MAX_JS_STRING_UNITS {
+        return Ok(());
+    }
+    let units = text.chars().map(char::len_utf16).sum::<usize>();
+    if units <= MAX_JS_STRING_UNITS {
+        return Ok(());
+    }
+    Err(too_long(units))
+}
+
+fn too_long(units: usize) -> PluginError {
+    PluginError::new(
+        ErrorCode::BadResult,
+        format!(
+            "returned {units} characters (UTF-16 units), more than a JavaScript string can hold ({MAX_JS_STRING_UNITS})"
+        ),
+    )
+}
+
+/// Why an output could not become a JS string.
+pub enum OutputError {
+    /// Not UTF-8, or too long for V8: the plugin's fault (BAD_RESULT).
+    Plugin(PluginError),
+    /// Node-API failed.
+    Napi(sys::napi_status),
+}
+
+/// A JS string with the characters of the UTF-8 `bytes`, checked and
+/// converted in one pass: ASCII (most site text) becomes a one-byte string
+/// (a copy); anything else is validated and transcoded into `units` (kept by
+/// the caller so its allocation is reused) and copied in as UTF-16. Bytes that
+/// are not UTF-8, or more characters than V8 allows, are BAD_RESULT.
+pub fn create_js_string(
+    env: sys::napi_env,
+    bytes: &[u8],
+    units: &mut Vec<u16>,
+) -> Result<sys::napi_value, OutputError> {
+    let mut result = ptr::null_mut();
+    let ascii = encoding_rs::mem::is_ascii(bytes);
+    let status = if ascii {
+        if bytes.len() > MAX_JS_STRING_UNITS {
+            return Err(OutputError::Plugin(too_long(bytes.len())));
+        }
+        // SAFETY: ASCII bytes are the same characters in Latin-1; napi
+        // copies `bytes.len()` bytes from the pointer.
+        unsafe {
+            sys::napi_create_string_latin1(
+                env,
+                bytes.as_ptr().cast(),
+                bytes.len() as isize,
+                &mut result,
+            )
+        }
+    } else {
+        // UTF-16 never needs more units than UTF-8 bytes.
+        if units.len() < bytes.len() {
+            units.resize(bytes.len(), 0);
+        }
+        let mut decoder = encoding_rs::UTF_8.new_decoder_without_bom_handling();
+        let (outcome, _, written) =
+            decoder.decode_to_utf16_without_replacement(bytes, &mut units[..bytes.len()], true);
+        if !matches!(outcome, encoding_rs::DecoderResult::InputEmpty) {
+            let err = crate::abi::decode_output(bytes).err().unwrap_or_else(|| {
+                PluginError::new(ErrorCode::BadResult, "returned output that is not UTF-8")
+            });
+            return Err(OutputError::Plugin(err));
+        }
+        if written > MAX_JS_STRING_UNITS {
+            return Err(OutputError::Plugin(too_long(written)));
+        }
+        // SAFETY: napi copies `written` UTF-16 units from the pointer.
+        unsafe { sys::napi_create_string_utf16(env, units.as_ptr(), written as isize, &mut result) }
+    };
+    if status == sys::Status::napi_ok {
+        Ok(result)
+    } else {
+        Err(OutputError::Napi(status))
+    }
+}
 fn check(status: sys::napi_status) -> napi::Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())

@@ -35,6 +35,8 @@ pub mod workers;
 #[cfg(feature = "napi-binding")]
 mod binding;
 #[cfg(feature = "napi-binding")]
+mod js_plugin;
+#[cfg(feature = "napi-binding")]
 mod js_string;
 
 pub use error::{ErrorCode, PluginError};

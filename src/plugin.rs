@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::abi::{call_export, call_export_with};
+use crate::abi::{call_export, call_export_with, output_string};
 use crate::cache::{CacheOutcome, ModuleCache};
 use crate::compiled::CompiledPlugin;
 use crate::error::{ErrorCode, PluginError, Result};
@@ -157,7 +157,7 @@ impl Plugin {
         export: AbiExport,
         input: &[u8],
         timeout_ms: u64,
-        take: impl FnOnce(&str) -> T,
+        take: impl FnOnce(&[u8]) -> Result<T>,
     ) -> Result<T> {
         if let Err(err) = self.ensure_serving() {
             *slot = None;
@@ -166,11 +166,11 @@ impl Plugin {
         if let Some(memo) = &self.memo {
             let key = Memo::key(&self.name, export, input);
             if let Some(output) = memo.get(&key) {
-                return Ok(take(&output));
+                return take(output.as_bytes()).map_err(|e| e.with_plugin(&self.name));
             }
-            let output = self.run_in_slot(slot, export, input, timeout_ms, str::to_owned)?;
+            let output = self.run_in_slot(slot, export, input, timeout_ms, output_string)?;
             memo.put(key, &output);
-            return Ok(take(&output));
+            return take(output.as_bytes()).map_err(|e| e.with_plugin(&self.name));
         }
         self.run_in_slot(slot, export, input, timeout_ms, take)
     }
@@ -181,7 +181,7 @@ impl Plugin {
         export: AbiExport,
         input: &[u8],
         timeout_ms: u64,
-        take: impl FnOnce(&str) -> T,
+        take: impl FnOnce(&[u8]) -> Result<T>,
     ) -> Result<T> {
         self.pool
             .run_in_slot(
