@@ -20,7 +20,7 @@ use crate::error::{PluginError, Result};
 use crate::exports::AbiExport;
 use crate::host::Host;
 use crate::js_plugin::{new_input_buffer, InputBuffer, InputMemory, JsPlugin};
-use crate::js_string::{check_length, JsInput, JsText};
+use crate::js_string::{prepare, utf16_to_utf8, JsText, JsUtf16, Prepared};
 use crate::plugin::PluginInfo;
 use crate::settings::Settings;
 
@@ -354,26 +354,36 @@ impl NativeHost {
 
     /// `filter` on every input, spread over all workers; outputs in input order.
     #[napi(ts_return_type = "Promise<string[]>")]
+    ///
+    /// On this thread the inputs are only copied as UTF-16 (what V8 holds);
+    /// the workers transcode them to UTF-8 and prepare the outputs as
+    /// Latin-1 or UTF-16, so this thread only copies the results in.
     pub fn filter_many<'env>(
         &self,
         env: &'env Env,
         plugin: String,
-        inputs: Vec<JsInput>,
+        inputs: Vec<JsUtf16>,
     ) -> napi::Result<Object<'env>> {
+        let plugin = self.host.plugin(&plugin).map_err(to_napi)?;
         let host = Arc::clone(&self.host);
-        let inputs: Vec<String> = inputs.into_iter().map(|input| input.0).collect();
-        let convert = |outputs: Vec<String>| outputs.into_iter().map(JsText).collect::<Vec<_>>();
-        let name = plugin.clone();
-        promise(env, convert, move |settle| {
-            host.spawn_many(
-                &plugin,
-                AbiExport::Filter,
-                inputs,
-                Box::new(move |result: Result<Vec<String>>| {
-                    settle(result.and_then(|outputs| fit_batch(&name, outputs)))
-                }),
-            )
-        })
+        let count = inputs.len();
+        let input_at = move |i: usize, into: &mut Vec<u8>| utf16_to_utf8(&inputs[i].0, into);
+        let prepare_output =
+            |_: usize, output: String| prepare(output).map_err(|e| e.with_export("filter"));
+        promise(
+            env,
+            |outputs: Vec<Prepared>| outputs,
+            move |settle| {
+                host.spawn_batch(
+                    plugin,
+                    AbiExport::Filter,
+                    count,
+                    input_at,
+                    prepare_output,
+                    settle,
+                )
+            },
+        )
     }
 
     /// Stops the workers and frees the instances; later calls fail with
@@ -382,18 +392,6 @@ impl NativeHost {
     pub fn close(&self) {
         self.host.close();
     }
-}
-
-/// A batch's outputs, or the error of the first that is too long for JS.
-fn fit_batch(plugin: &str, outputs: Vec<String>) -> Result<Vec<String>> {
-    for (index, output) in outputs.iter().enumerate() {
-        check_length(output).map_err(|e| {
-            e.with_plugin(plugin)
-                .with_export("filter")
-                .with_index(index)
-        })?;
-    }
-    Ok(outputs)
 }
 
 /// Runs `job` on a worker and settles a promise with `convert(output)`.

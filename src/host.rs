@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 
+use crate::batch::Batch;
 use crate::cache::ModuleCache;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
@@ -235,26 +236,35 @@ impl Host {
         let count = inputs.len();
         let input_at =
             move |i: usize, into: &mut Vec<u8>| into.extend_from_slice(inputs[i].as_bytes());
-        self.spawn_batch(plugin, export, count, input_at, done)
+        self.spawn_batch(
+            plugin,
+            export,
+            count,
+            input_at,
+            |_, output| Ok(output),
+            done,
+        )
     }
 
-    /// Calls `export` of `plugin` on `count` inputs, each written by
-    /// `input_at(index, buffer)` on the worker that runs it (so inputs can be
-    /// transcoded there), spread over all workers; `done` gets the outputs in
-    /// input order, or the error of the lowest failing index (always exactly
-    /// once).
-    pub fn spawn_batch(
+    /// Calls `export` of `plugin` on `count` inputs, spread over all
+    /// workers. On the worker that runs it, each input is written by
+    /// `input_at(index, buffer)` and each output turned into what `done`
+    /// takes by `prepare(index, output)` (so both can be transcoded there,
+    /// off the JS thread). `done` gets the outputs in input order, or the
+    /// error of the lowest failing index (always exactly once).
+    pub fn spawn_batch<O: Send + 'static>(
         self: &Arc<Self>,
         plugin: Arc<Plugin>,
         export: AbiExport,
         count: usize,
         input_at: impl Fn(usize, &mut Vec<u8>) + Send + Sync + 'static,
-        done: impl FnOnce(Result<Vec<String>>) + Send + 'static,
+        prepare: impl Fn(usize, String) -> Result<O> + Send + Sync + 'static,
+        done: impl FnOnce(Result<Vec<O>>) + Send + 'static,
     ) {
         if count == 0 {
             return self.workers.spawn(|| Ok(Vec::new()), done);
         }
-        let batch = Arc::new(Batch::new(count, input_at));
+        let batch = Arc::new(Batch::new(count, input_at, prepare));
         let parts = self.workers.threads().min(count);
         let work = {
             let batch = Arc::clone(&batch);
@@ -286,71 +296,6 @@ impl Host {
         } else {
             Ok(())
         }
-    }
-}
-
-/// One `filterMany` batch: workers take the next index until the inputs run
-/// out or one fails. Indices are handed out in order, so every index below a
-/// failing one has been run, and the error kept is the lowest failing index.
-struct Batch<F> {
-    input_at: F,
-    next: AtomicUsize,
-    /// Inputs at or past this index are not started (lowered on failure).
-    stop_at: AtomicUsize,
-    outputs: Mutex<Vec<Option<String>>>,
-    error: Mutex<Option<PluginError>>,
-}
-
-impl<F: Fn(usize, &mut Vec<u8>)> Batch<F> {
-    fn new(count: usize, input_at: F) -> Self {
-        let n = count;
-        Batch {
-            input_at,
-            next: AtomicUsize::new(0),
-            stop_at: AtomicUsize::new(n),
-            outputs: Mutex::new(vec![None; n]),
-            error: Mutex::new(None),
-        }
-    }
-
-    fn run(&self, plugin: &Plugin, export: AbiExport) {
-        let next = || {
-            let i = self.next.fetch_add(1, Ordering::Relaxed);
-            (i < self.stop_at.load(Ordering::Acquire)).then_some(i)
-        };
-        let mut done = Vec::new();
-        let result = plugin.call_each(export, &self.input_at, next, |i, out| done.push((i, out)));
-        {
-            let mut outputs = self.outputs.lock().unwrap_or_else(|p| p.into_inner());
-            for (i, out) in done {
-                outputs[i] = Some(out);
-            }
-        }
-        if let Err(err) = result {
-            let index = err.index.unwrap_or(0);
-            self.stop_at.fetch_min(index, Ordering::AcqRel);
-            let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
-            if slot.as_ref().is_none_or(|e| e.index.unwrap_or(0) > index) {
-                *slot = Some(err);
-            }
-        }
-    }
-
-    fn finish(&self) -> Result<Vec<String>> {
-        if let Some(err) = self.error.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            return Err(err);
-        }
-        let outputs = std::mem::take(&mut *self.outputs.lock().unwrap_or_else(|p| p.into_inner()));
-        outputs
-            .into_iter()
-            .enumerate()
-            .map(|(i, out)| {
-                out.ok_or_else(|| {
-                    PluginError::new(ErrorCode::Internal, "a worker stopped before this input")
-                        .with_index(i)
-                })
-            })
-            .collect()
     }
 }
 

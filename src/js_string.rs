@@ -1,14 +1,15 @@
-//! Strings across the napi boundary, the cheapest ways measured here
-//! (README "Performance"; Node 20, 50 KB page):
+//! Strings across the napi boundary (measured on Node 20; crate docs,
+//! "Call paths"):
 //!
-//! * **In:** one `napi_get_value_string_utf8` into a buffer sized from the
-//!   string's UTF-16 length (at most 3 UTF-8 bytes per UTF-16 unit), where
-//!   napi-rs's `String` asks V8 twice (once for the length, once to copy)
-//!   into a zeroed buffer.
+//! * **In, one call:** the JS layer writes UTF-8 itself into the input
+//!   buffer (`js_plugin`); no string crosses.
+//! * **In, a batch:** [`JsUtf16`] copies what V8 holds (UTF-16 units, a
+//!   memcpy); the workers transcode to UTF-8.
 //! * **Out:** ASCII (most site text) as Latin-1, which V8 copies into a
-//!   one-byte string; anything else transcoded to UTF-16 by `encoding_rs`
-//!   (SIMD) and copied in, where `napi_create_string_utf8` decodes UTF-8
-//!   several times slower.
+//!   one-byte string; anything else validated and transcoded to UTF-16 by
+//!   `encoding_rs` (SIMD) in one pass and copied in, where
+//!   `napi_create_string_utf8` decodes UTF-8 several times slower. A batch's
+//!   outputs are prepared so on the workers ([`Prepared`]).
 
 use std::ptr;
 
@@ -17,45 +18,38 @@ use napi::{sys, Status, ValueType};
 
 use crate::error::{ErrorCode, PluginError};
 
-/// A JS string argument as UTF-8 (lone surrogates become U+FFFD).
-pub struct JsInput(pub String);
+/// A JS string argument as its UTF-16 units, copied as they are (a memcpy
+/// for V8; transcoding to UTF-8 is left to whichever thread runs the call).
+pub struct JsUtf16(pub Vec<u16>);
 
-impl FromNapiValue for JsInput {
+impl FromNapiValue for JsUtf16 {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
         let mut units = 0usize;
         // SAFETY (both calls): `env` and `value` come from napi-rs for this
-        // call. With a null buffer, napi_get_value_string_utf16 only reports
-        // the length in UTF-16 units.
+        // call. With a null buffer, napi only reports the length; then it
+        // copies at most `units` units plus a NUL into a buffer of
+        // `units + 1`, reporting in `written` how many it copied.
         check(unsafe {
             sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut units)
         })?;
-        let capacity = units * 3 + 1; // +1: napi always leaves room for a NUL
-        let mut bytes: Vec<u8> = Vec::with_capacity(capacity);
+        let mut buffer: Vec<u16> = Vec::with_capacity(units + 1);
         let mut written = 0usize;
-        // SAFETY: the buffer has `capacity` bytes of room, and napi writes at
-        // most `capacity - 1` bytes of UTF-8 (invalid UTF-16 is replaced by
-        // U+FFFD) plus a NUL, reporting in `written` how many it wrote
-        // before the NUL.
         check(unsafe {
-            sys::napi_get_value_string_utf8(
+            sys::napi_get_value_string_utf16(
                 env,
                 value,
-                bytes.as_mut_ptr().cast(),
-                capacity,
+                buffer.as_mut_ptr(),
+                units + 1,
                 &mut written,
             )
         })?;
-        // SAFETY: napi initialised the first `written` bytes just above.
-        unsafe { bytes.set_len(written) };
-        // Valid UTF-8 by construction (V8 replaces what it cannot encode);
-        // checked anyway, since this is the boundary untrusted text crosses.
-        String::from_utf8(bytes)
-            .map(JsInput)
-            .map_err(|_| napi::Error::new(Status::InvalidArg, "a string that is not valid UTF-8"))
+        // SAFETY: napi initialised the first `written` units just above.
+        unsafe { buffer.set_len(written) };
+        Ok(JsUtf16(buffer))
     }
 }
 
-impl TypeName for JsInput {
+impl TypeName for JsUtf16 {
     fn type_name() -> &'static str {
         "String"
     }
@@ -65,7 +59,70 @@ impl TypeName for JsInput {
     }
 }
 
-impl ValidateNapiValue for JsInput {}
+impl ValidateNapiValue for JsUtf16 {}
+
+/// UTF-16 units as UTF-8 in `into` (lone surrogates become U+FFFD, as V8's
+/// own UTF-8 conversion does).
+pub fn utf16_to_utf8(units: &[u16], into: &mut Vec<u8>) {
+    into.clear();
+    into.resize(units.len() * 3, 0);
+    let written = encoding_rs::mem::convert_utf16_to_utf8(units, into);
+    into.truncate(written);
+}
+
+/// An output made ready to become a JS string with one copy: its bytes when
+/// ASCII (a one-byte string), else its UTF-16 units. Made on a worker.
+pub enum Prepared {
+    Latin1(Vec<u8>),
+    Utf16(Vec<u16>),
+}
+
+/// `text` as a [`Prepared`] string; BAD_RESULT when V8 could not hold it.
+pub fn prepare(text: String) -> Result<Prepared, PluginError> {
+    check_length(&text)?;
+    if text.is_ascii() {
+        return Ok(Prepared::Latin1(text.into_bytes()));
+    }
+    let mut units = vec![0u16; text.len()];
+    let used = encoding_rs::mem::convert_str_to_utf16(&text, &mut units);
+    units.truncate(used);
+    Ok(Prepared::Utf16(units))
+}
+
+impl TypeName for Prepared {
+    fn type_name() -> &'static str {
+        "String"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::String
+    }
+}
+
+impl ToNapiValue for Prepared {
+    unsafe fn to_napi_value(env: sys::napi_env, text: Self) -> napi::Result<sys::napi_value> {
+        let mut result = ptr::null_mut();
+        // SAFETY: napi copies the given number of bytes / units from the
+        // pointer; ASCII bytes are the same characters in Latin-1.
+        check(unsafe {
+            match &text {
+                Prepared::Latin1(bytes) => sys::napi_create_string_latin1(
+                    env,
+                    bytes.as_ptr().cast(),
+                    bytes.len() as isize,
+                    &mut result,
+                ),
+                Prepared::Utf16(units) => sys::napi_create_string_utf16(
+                    env,
+                    units.as_ptr(),
+                    units.len() as isize,
+                    &mut result,
+                ),
+            }
+        })?;
+        Ok(result)
+    }
+}
 
 /// A string handed to JS (its length already checked with [`check_length`]).
 pub struct JsText(pub String);

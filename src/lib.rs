@@ -13,6 +13,7 @@
 //! The call paths are described in one place: `calls.md` beside this file.
 
 pub mod abi;
+pub mod batch;
 pub mod cache;
 pub mod compiled;
 pub mod completions;

@@ -101,7 +101,8 @@ impl InstancePool {
         due
     }
 
-    /// Runs `call` on the instance in `slot` (made by `make` when empty),
+    /// Runs `call` on the instance in `slot` (when empty, an idle one, or
+    /// one made by `make`),
     /// and leaves the slot empty when the call may have broken the instance
     /// (see `ErrorCode::poisons_instance`) or it is due for recycling. This
     /// is how an instance owned by one thread (the JS thread's) is used,
@@ -113,7 +114,11 @@ impl InstancePool {
         call: impl FnOnce(&mut PluginInstance) -> Result<T>,
     ) -> Result<T> {
         if slot.is_none() {
-            *slot = Some(self.track_new(make()?));
+            let idle = self.lock().pop();
+            *slot = Some(match idle {
+                Some(instance) => instance,
+                None => self.track_new(make()?),
+            });
         }
         let instance = slot.as_mut().expect("filled above");
         let result = run_counted(instance, call);
