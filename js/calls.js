@@ -88,6 +88,15 @@ class PluginCalls {
     }
   }
 
+  /** Forgets one plugin's functions (it was replaced). */
+  forget(name) {
+    this.#functions.delete(name);
+    if (this.#lastName === name) {
+      this.#lastName = null;
+      this.#lastFunctions = null;
+    }
+  }
+
   /** Forgets every plugin's functions (the host is closing). */
   clear() {
     this.#functions.clear();

@@ -17,6 +17,13 @@ class HookRegistry {
     }
   }
 
+  /** Removes a plugin's hooks (it was replaced). */
+  removePlugin(name) {
+    for (const list of this.#byEvent.values()) {
+      for (let at = list.length - 1; at >= 0; at--) if (list[at].plugin === name) list.splice(at, 1);
+    }
+  }
+
   /** Registers a JS handler; returns a function that removes it. */
   addHandler(event, priority, handler) {
     const entry = { priority, sequence: this.#sequence++, handler };

@@ -71,19 +71,28 @@ class PluginHost {
     return this.#native.threads;
   }
 
-  /** Adds one plugin from a .wasm path or its bytes; resolves to its info. */
-  async add(name, source) {
+  /**
+   * Adds one plugin from a .wasm path or its bytes; resolves to its info.
+   * With { replace: true } a plugin of that name is replaced (calls already
+   * running finish on the old one); without it, the name must be new.
+   */
+  async add(name, source, options = {}) {
     this.#assertOpenSync();
     checkName(name);
+    const { replace } = addOptions(name, options);
     let pending;
     if (typeof source === 'string') {
-      pending = this.#native.addFile(name, path.resolve(source));
+      pending = this.#native.addFile(name, path.resolve(source), replace);
     } else if (source instanceof Uint8Array) {
-      pending = this.#native.addBytes(name, Buffer.from(source.buffer, source.byteOffset, source.byteLength));
+      pending = this.#native.addBytes(name, Buffer.from(source.buffer, source.byteOffset, source.byteLength), replace);
     } else {
       throw pluginError(ErrorCodes.INVALID_INPUT, 'add(name, source) needs a path string or a Buffer/Uint8Array of wasm bytes', { plugin: name });
     }
     const info = cleanInfo(await this.#track(pending));
+    if (replace) {
+      this.#calls.forget(name);
+      this.#hooks.removePlugin(name);
+    }
     this.#hooks.addPlugin(info);
     return info;
   }
@@ -344,6 +353,21 @@ function callNative(call) {
 
 function closedError() {
   return pluginError(ErrorCodes.HOST_CLOSED, 'the host is closed; create a new one with PluginHost.load()');
+}
+
+/** add()'s options: { replace?: boolean }. */
+function addOptions(name, options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw pluginError(ErrorCodes.INVALID_OPTIONS, `add() options must be an object like { replace: true }, got ${typeOf(options)}`, { plugin: name });
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'replace') throw pluginError(ErrorCodes.INVALID_OPTIONS, `unknown add() option "${key}" (known: replace)`, { plugin: name });
+  }
+  const replace = options.replace ?? false;
+  if (typeof replace !== 'boolean') {
+    throw pluginError(ErrorCodes.INVALID_OPTIONS, `add() option "replace" must be true or false, got ${typeOf(replace)}`, { plugin: name });
+  }
+  return { replace };
 }
 
 function checkName(name) {

@@ -103,6 +103,12 @@ export type HookPayload = { event?: string; [key: string]: unknown };
 
 export type HookHandler<P extends HookPayload = HookPayload> = (payload: P) => P | void | Promise<P | void>;
 
+/** Options of `add()`. */
+export interface AddOptions {
+  /** Replace a loaded plugin of the same name (calls already running finish on the old one). Default false: the name must be new (DUPLICATE_PLUGIN). */
+  replace?: boolean;
+}
+
 export declare const DEFAULT_OPTIONS: Readonly<Required<PluginHostOptions>>;
 
 export declare class PluginHost {
@@ -118,7 +124,7 @@ export declare class PluginHost {
   /** Whether close() has been called. */
   readonly closed: boolean;
   /** Adds one plugin from a .wasm path or its bytes. */
-  add(name: string, source: string | Uint8Array): Promise<PluginInfo>;
+  add(name: string, source: string | Uint8Array, options?: AddOptions): Promise<PluginInfo>;
   /** Every plugin, in load order. */
   plugins(): PluginInfo[];
   /** What the plugin wrote to stdout/stderr since the last call (needs the captureOutput option). */

@@ -23,6 +23,7 @@ use crate::js_plugin::{new_input_buffer, InputBuffer, InputMemory, JsPlugin};
 use crate::js_string::{prepare, utf16_to_utf8, JsText, JsUtf16, Prepared};
 use crate::plugin::PluginInfo;
 use crate::settings::Settings;
+use crate::workers::run_caught;
 
 /// Marks a message that carries a coded plugin error as JSON.
 pub const ERROR_MARK: &str = "\u{1}alloy-wasm:";
@@ -256,7 +257,7 @@ impl NativeHost {
     pub fn load_dir<'env>(&self, env: &'env Env, dir: String) -> napi::Result<Object<'env>> {
         let host = Arc::clone(&self.host);
         let job = move || host.load_dir(std::path::Path::new(&dir));
-        spawn_promise(env, &self.host, job, |infos| {
+        spawn_promise(env, job, |infos| {
             infos
                 .into_iter()
                 .map(NativePluginInfo::from)
@@ -264,31 +265,48 @@ impl NativeHost {
         })
     }
 
-    /// Adds a plugin from a `.wasm` file, off the main thread.
+    /// Adds (or with `replace`, replaces) a plugin from a `.wasm` file, off
+    /// the main thread.
     #[napi(ts_return_type = "Promise<NativePluginInfo>")]
     pub fn add_file<'env>(
         &self,
         env: &'env Env,
         name: String,
         path: String,
+        replace: bool,
     ) -> napi::Result<Object<'env>> {
         let host = Arc::clone(&self.host);
-        let job = move || host.add_file(&name, std::path::Path::new(&path));
-        spawn_promise(env, &self.host, job, NativePluginInfo::from)
+        let job = move || {
+            let path = std::path::Path::new(&path);
+            if replace {
+                host.replace_file(&name, path)
+            } else {
+                host.add_file(&name, path)
+            }
+        };
+        spawn_promise(env, job, NativePluginInfo::from)
     }
 
-    /// Adds a plugin from its bytes, off the main thread.
+    /// Adds (or with `replace`, replaces) a plugin from its bytes, off the
+    /// main thread.
     #[napi(ts_return_type = "Promise<NativePluginInfo>")]
     pub fn add_bytes<'env>(
         &self,
         env: &'env Env,
         name: String,
         wasm: Buffer,
+        replace: bool,
     ) -> napi::Result<Object<'env>> {
         let host = Arc::clone(&self.host);
         let wasm = wasm.to_vec();
-        let job = move || host.add_bytes(&name, &wasm, None);
-        spawn_promise(env, &self.host, job, NativePluginInfo::from)
+        let job = move || {
+            if replace {
+                host.replace_bytes(&name, &wasm, None)
+            } else {
+                host.add_bytes(&name, &wasm, None)
+            }
+        };
+        spawn_promise(env, job, NativePluginInfo::from)
     }
 
     /// A new input buffer of at least `bytes` bytes (a Node Buffer) that the
@@ -394,10 +412,9 @@ impl NativeHost {
     }
 }
 
-/// Runs `job` on a worker and settles a promise with `convert(output)`.
+/// Runs `job` on a thread of its own and settles a promise with `convert(output)`.
 fn spawn_promise<'env, T, J>(
     env: &'env Env,
-    host: &Arc<Host>,
     job: impl FnOnce() -> Result<T> + Send + 'static,
     convert: impl FnOnce(T) -> J + Send + 'static,
 ) -> napi::Result<Object<'env>>
@@ -405,9 +422,24 @@ where
     T: Send + 'static,
     J: ToNapiValue + 'static,
 {
-    let host = Arc::clone(host);
     promise(env, convert, move |settle| {
-        host.workers().spawn(job, settle)
+        // A thread of its own, not the workers: loading must not start the
+        // worker pool (a host that only makes sync calls holds no threads).
+        let slot = Arc::new(std::sync::Mutex::new(Some(settle)));
+        let answer = Arc::clone(&slot);
+        let settle_once = |slot: &std::sync::Mutex<Option<Settle<T>>>, result: Result<T>| {
+            let settle = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(settle) = settle {
+                settle(result);
+            }
+        };
+        let spawned = std::thread::Builder::new()
+            .name("alloy-wasm-load".into())
+            .spawn(move || settle_once(&answer, run_caught(job)));
+        if let Err(err) = spawned {
+            let err = PluginError::new(ErrorCode::IoError, format!("cannot start a thread: {err}"));
+            settle_once(&slot, Err(err));
+        }
     })
 }
 

@@ -12,7 +12,7 @@ use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
 use crate::memo::{Memo, MemoStats};
 use crate::output::CapturedOutput;
-use crate::plugin::{LoadContext, Plugin, PluginInfo};
+use crate::plugin::{LoadContext, Plugin, PluginInfo, Retired};
 use crate::pool::PoolStats;
 use crate::settings::{Memoize, Settings};
 use crate::workers::Workers;
@@ -96,6 +96,47 @@ impl Host {
     pub fn add_file(&self, name: &str, path: &Path) -> Result<PluginInfo> {
         let wasm = read_file(path)?;
         self.add_bytes(name, &wasm, Some(path.to_path_buf()))
+    }
+
+    /// Adds one plugin from its bytes, or replaces the plugin of that name
+    /// (which then stops serving: calls already running finish on it).
+    pub fn replace_bytes(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        path: Option<PathBuf>,
+    ) -> Result<PluginInfo> {
+        self.ensure_open()?;
+        if name.is_empty() {
+            return Err(PluginError::new(
+                ErrorCode::InvalidInput,
+                "a plugin name must not be empty",
+            ));
+        }
+        let plugin = Arc::new(Plugin::load(name, wasm, path, self.load_context(name))?);
+        let info = plugin.info();
+        let mut registry = self.registry.write().unwrap_or_else(|p| p.into_inner());
+        let old = registry
+            .by_name
+            .insert(name.to_owned(), Arc::clone(&plugin));
+        match old {
+            Some(old) => {
+                old.retire(Retired::Replaced);
+                let at = registry.order.iter().position(|p| Arc::ptr_eq(p, &old));
+                match at {
+                    Some(at) => registry.order[at] = plugin,
+                    None => registry.order.push(plugin),
+                }
+            }
+            None => registry.order.push(plugin),
+        }
+        Ok(info)
+    }
+
+    /// [`Host::replace_bytes`] from a `.wasm` file.
+    pub fn replace_file(&self, name: &str, path: &Path) -> Result<PluginInfo> {
+        let wasm = read_file(path)?;
+        self.replace_bytes(name, &wasm, Some(path.to_path_buf()))
     }
 
     fn load_context(&self, name: &str) -> LoadContext<'_> {
@@ -282,7 +323,7 @@ impl Host {
         self.workers.shutdown();
         let registry = self.registry.read().unwrap_or_else(|p| p.into_inner());
         for plugin in &registry.order {
-            plugin.retire();
+            plugin.retire(Retired::HostClosed);
         }
     }
 

@@ -10,7 +10,51 @@
 //! plugin, shared); `pool`, `memo`, `output` and `plugin` (a live plugin);
 //! `workers`, `completions` and `host`; then `binding`.
 //!
-//! The call paths are described in one place: `calls.md` beside this file.
+//! # Call paths
+//!
+//! Every call reaches a plugin by one of four paths. All of them run the same
+//! ABI code (`abi::call_export_with`) on an instance made by the same
+//! `CompiledPlugin::instantiate`, with the same time limit, memory cap,
+//! recycling, memo and output capture; they differ only in which thread runs
+//! the instance and how the strings cross.
+//!
+//! * **Sync** (`filterSync`, `shortcodeSync`): on the JS thread, on that
+//!   thread's own instance of the plugin (`pool::InstancePool::run_in_slot`:
+//!   no lock, taken from the idle pool when it has to be made). The JS layer
+//!   (js/calls.js) writes the input as UTF-8 into a native input buffer
+//!   (`TextEncoder.encodeInto` under 1,024 characters, `Buffer#utf8Write`
+//!   above: 57-105 ns against 85-99 ns for a 40-character title, 30 us
+//!   against 67 us for a 48,000-character page), then calls a per-plugin
+//!   native function (`js_plugin`) with two numbers: no string, name lookup,
+//!   class unwrap or mutex crosses Node-API. The output becomes a JS string
+//!   straight from guest memory: Latin-1 when ASCII, else validated and
+//!   transcoded to UTF-16 in one pass (`js_string`). Before this path,
+//!   napi-rs's string conversion, the class unwrap and the name lookup made
+//!   a 40 B call 2.3-2.6x the V8-direct glue; the measured ratios are in the
+//!   README's "Performance".
+//! * **Inline** (`filter`, `shortcode`, a WASM hook in `runHook`): the same
+//!   instance and function, but stopped after a short deadline (2 ms,
+//!   `INLINE_DEADLINE_MS` in js/calls.js) and only while this event-loop
+//!   turn has spent less than 4 ms inline. Settled inline, the call returns
+//!   an already-settled promise: one awaited 40 B call went from 24-54 us (two
+//!   cross-thread wake-ups) to about 1.5 us. A call that runs past the
+//!   deadline is stopped (its instance discarded) and run again on a worker
+//!   with the whole `timeoutMs`; a timer is thus late by a few milliseconds
+//!   at most, whatever the plugin does (the benchmark's goal 7 measures it).
+//! * **Worker** (an async call that is not inline): the input bytes are
+//!   copied and the call runs on the host's own worker threads (`workers`;
+//!   started on the first such call) on a pooled instance; the result comes
+//!   back through the completion queue (`completions`), which settles every
+//!   call finished meanwhile with one wake-up of the JS thread. libuv's
+//!   thread pool (napi's AsyncTask) is not used: it serves the site
+//!   generator's file I/O, and a slow plugin there stalled reads for its
+//!   whole time limit (benchmark goal 8: 309 ms before, prompt after).
+//! * **Batch** (`filterMany`): the JS thread only copies each input's UTF-16
+//!   units (`js_string::JsUtf16`, what V8 holds); every worker takes the next
+//!   index (`batch`), transcodes that input to UTF-8, calls the plugin on one
+//!   checked-out instance, and prepares the output as Latin-1 or UTF-16, so
+//!   the JS thread only copies the results in. The JS layer hands the inputs
+//!   over in chunks so the workers start while later chunks are copied.
 
 pub mod abi;
 pub mod batch;

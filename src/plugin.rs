@@ -2,7 +2,7 @@
 //! serves: the pool of ready instances, the memo and the output log.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use crate::abi::{call_export, call_export_with, output_string};
@@ -57,8 +57,17 @@ pub struct Plugin {
     pool: InstancePool,
     output: Option<OutputLog>,
     memo: Option<Arc<Memo>>,
-    /// Set when the host closes: handles held elsewhere stop serving.
-    retired: AtomicBool,
+    /// Set when the host closes or the plugin is replaced: handles held
+    /// elsewhere stop serving (a [`Retired`] as u8; 0 = serving).
+    retired: AtomicU8,
+}
+
+/// Why a plugin stopped serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Retired {
+    HostClosed = 1,
+    Replaced = 2,
 }
 
 impl Plugin {
@@ -94,7 +103,7 @@ impl Plugin {
             pool: InstancePool::new(context.max_idle_instances, settings.recycle_policy()),
             output: settings.capture_output.map(OutputLog::new),
             memo: context.memo,
-            retired: AtomicBool::new(false),
+            retired: AtomicU8::new(0),
         };
         plugin.collect_output(&mut first);
         let first = plugin.pool.track_new(first);
@@ -245,21 +254,22 @@ impl Plugin {
         self.limits
     }
 
-    /// Stops serving (the host is closing): drops the idle instances, and
-    /// handles that own an instance drop theirs on their next call.
-    pub fn retire(&self) {
-        self.retired.store(true, Ordering::Release);
+    /// Stops serving: drops the idle instances, and handles that own an
+    /// instance drop theirs on their next call, which fails.
+    pub fn retire(&self, why: Retired) {
+        self.retired.store(why as u8, Ordering::Release);
         self.pool.clear();
     }
 
     fn ensure_serving(&self) -> Result<()> {
-        if self.retired.load(Ordering::Acquire) {
-            Err(
-                PluginError::new(ErrorCode::HostClosed, "the host is closed")
-                    .with_plugin(&self.name),
+        match self.retired.load(Ordering::Acquire) {
+            0 => Ok(()),
+            r if r == Retired::Replaced as u8 => Err(PluginError::new(
+                ErrorCode::PluginNotFound,
+                "this plugin was replaced by a newer one of the same name; call it by name again",
             )
-        } else {
-            Ok(())
+            .with_plugin(&self.name)),
+            _ => Err(PluginError::host_closed().with_plugin(&self.name)),
         }
     }
 

@@ -193,3 +193,26 @@ fn after_close_every_call_is_host_closed() {
     });
     assert_eq!(rx.recv().unwrap().unwrap_err().code, ErrorCode::HostClosed);
 }
+
+#[test]
+fn a_replaced_or_closed_plugin_stops_serving_through_old_handles() {
+    let host = default_host();
+    host.add_bytes("p", &echo_plugin("packed", "unreachable", ""), None)
+        .unwrap();
+    let old = host.plugin("p").unwrap();
+    assert_eq!(
+        host.call_plugin(&old, AbiExport::Filter, b"x").unwrap(),
+        "x"
+    );
+    host.replace_bytes("p", &echo_plugin("pair", "unreachable", ""), None)
+        .unwrap();
+    let err = host.call_plugin(&old, AbiExport::Filter, b"x").unwrap_err();
+    assert_eq!(err.code, ErrorCode::PluginNotFound, "{err}");
+    assert!(err.detail.contains("replaced"), "{err}");
+    assert_eq!(host.plugins().len(), 1);
+    let new = host.plugin("p").unwrap();
+    assert_eq!(host.call("p", AbiExport::Filter, "y").unwrap(), "y");
+    host.close();
+    let err = host.call_plugin(&new, AbiExport::Filter, b"x").unwrap_err();
+    assert_eq!(err.code, ErrorCode::HostClosed, "{err}");
+}
