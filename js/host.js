@@ -243,8 +243,11 @@ class PluginHost {
       current.event = event; // first key, and never overridden by the payload
       for (const entry of this.#hooks.handlersFor(event)) {
         if (entry.plugin !== undefined) {
-          const json = toPayloadJson({ ...current, event }, event, entry.plugin);
-          current = JSON.parse(await this.#startCall('hook', entry.plugin, json));
+          // Let go of the previous payload while the plugin runs: a page
+          // is held as few times as possible (issue: big pages).
+          const pending = this.#startCall('hook', entry.plugin, toPayloadJson({ ...current, event }, event, entry.plugin));
+          current = null;
+          current = JSON.parse(await pending);
         } else {
           const output = await entry.handler(current);
           if (output === undefined) continue;
