@@ -10,7 +10,7 @@ const { fileURLToPath } = require('node:url');
 const { performance } = require('node:perf_hooks');
 const { PluginHost } = require('./host');
 const { PluginError, ErrorCodes } = require('./errors');
-const { resolveAdapterOptions, CHECKS, PREFIX } = require('./adapter-options');
+const { resolveAdapterOptions, oneLineError, CHECKS, PREFIX } = require('./adapter-options');
 const { listPages, transformPages, EVENT } = require('./astro-pages');
 
 const NAME = 'alloy-wasm';
@@ -169,8 +169,10 @@ async function shortcode(name, args = [], content = '') {
   return (await getHost()).shortcode(name, args, content);
 }
 
-function loadError(dir, err) {
-  if (!(err instanceof PluginError)) return err;
+/** A load failure naming the folder and the fix, on one line (its cause too). */
+function loadError(dir, original) {
+  if (!(original instanceof PluginError)) return original;
+  const err = oneLineError(original);
   const fix = err.code === ErrorCodes.IO_ERROR && err.plugin === undefined
     ? `; set dir in alloyWasm({ dir }) to the folder of your .wasm plugins (relative to the project root)`
     : '';
