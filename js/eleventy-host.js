@@ -14,6 +14,12 @@
 //   plugin must still be gone by the next build, whatever triggered it;
 // - close() runs when a build ends (and when Eleventy resets its
 //   configuration), so `eleventy` exits by itself after a build.
+// - A failed build gets no `eleventy.after`, so its host stays open (its
+//   worker threads too, until garbage collection). A process that builds
+//   again with a new configuration (a script or dev tool running Eleventy
+//   programmatically) would pile them up: so loading a configuration closes
+//   the host of every earlier one whose last build ran in "build" mode and
+//   never ended. Watching hosts (--watch, --serve) are kept.
 //
 // Pages go through the hooks a few at a time (PAGES_PER_THREAD per worker
 // thread): Eleventy transforms every page of a build at once, and a page in
@@ -31,6 +37,9 @@ const { PREFIX, oneLineError } = require('./adapter-options');
 /** Pages in the hooks at once, per worker thread: one being hooked, one being converted. */
 const PAGES_PER_THREAD = 2;
 
+/** Every EleventyHost of this process whose host is open. */
+const OPEN_SITES = new Set();
+
 class EleventyHost {
   #dir;
   #hostOptions;
@@ -40,6 +49,8 @@ class EleventyHost {
   #handledEvents = new Set();
   #pagesInHooks = 0;
   #waitingPages = [];
+  #runMode = null;
+  #building = false;
 
   /**
    * @param {string} dir  the absolute plugins folder
@@ -116,7 +127,25 @@ class EleventyHost {
       ...this.#jsHooks.map((hook) => hook.event),
     ]);
     this.#host = host;
+    OPEN_SITES.add(this);
+    await closeUnfinishedBuilds(this);
     return host;
+  }
+
+  /** At `eleventy.before`: a build starts, in Eleventy's run mode ('build', 'watch' or 'serve'). */
+  beginBuild(runMode) {
+    this.#runMode = runMode;
+    this.#building = true;
+  }
+
+  /** At `eleventy.after`: the build ended (it succeeded). */
+  endBuild() {
+    this.#building = false;
+  }
+
+  /** Whether its last build ran once ("build" mode) and never ended: it failed, or is still running. */
+  get unfinishedBuild() {
+    return this.#building && this.#runMode === 'build';
   }
 
   /**
@@ -135,8 +164,15 @@ class EleventyHost {
   async close() {
     const host = this.#host;
     this.#host = null;
+    OPEN_SITES.delete(this);
     if (host !== null) await host.close();
   }
+}
+
+/** Closes the hosts of earlier configurations whose one build never ended (see the top of this file). */
+async function closeUnfinishedBuilds(current) {
+  const stale = [...OPEN_SITES].filter((site) => site !== current && site.unfinishedBuild);
+  await Promise.all(stale.map((site) => site.close()));
 }
 
 /** What identifies the folder's *.wasm files and their contents, as one string. */
