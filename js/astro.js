@@ -52,6 +52,12 @@ function alloyWasm(options) {
       'astro:config:setup': async ({ config, updateConfig }) => {
         root = fileURLToPath(config.root);
         if (session !== null) await session.close();
+        // A build that failed never reached astro:build:done, which closes
+        // its host: the next configuration in this process closes it, so
+        // programmatic builds do not pile up hosts (one alloyWasm() per site
+        // and process, as getHost() already needs).
+        const previous = globalThis[ACTIVE];
+        if (previous !== undefined && previous !== session) await previous.close();
         session = new Session(path.resolve(root, dir), {
           ...hostOptions,
           cacheDir: typeof hostOptions.cacheDir === 'string' ? path.resolve(root, hostOptions.cacheDir) : hostOptions.cacheDir,
