@@ -340,3 +340,57 @@ test('astro build without the plugin folder fails before rendering, naming the f
   assert.match(run.output, /\[alloy-wasm\] astro: cannot load the plugins of \S+plugins; set dir in alloyWasm\(\{ dir \}\) to the folder of your \.wasm plugins \(relative to the project root\): cannot read the plugin folder [^\n]*\[IO_ERROR\]/);
   assert.equal(fs.existsSync(path.join(site, 'dist/index.html')), false, 'no page was rendered');
 });
+
+// ---------------------------------------------------------------- careless and hostile use (issue 11, item 12)
+
+test('a hook result 500,000 levels deep fails the pass naming that plugin, on one line; a normal pass follows', async () => {
+  const { PluginHost } = await import('./helpers.mjs');
+  const host = await PluginHost.create({ cacheDir: null, threads: 2 });
+  await host.add('hostile', path.join(brokenDir, 'hostile-hooks.wasm'));
+  await host.add('lazy-images', path.join(pluginsDir, 'lazy-images.wasm'));
+  const out = tempDir('alloy-astro-unit-');
+  const { assets } = fakeOutput(out, { 'a/index.html': '<img src="a.png">', 'b/index.html': '<img src="b.png">' });
+  const pages = listPages(assets, new Map(), out, out);
+  // hostile-hooks handles its own events only: a JS handler runs its "deep" one on each page.
+  host.on('onContentTransformed', { priority: 10 }, async (payload) => ({ ...(await host.runHook('deep', {})), html: payload.html }));
+  const err = await expectCode(() => transformPages(host, pages, 4), ErrorCodes.INVALID_JSON, { plugin: 'hostile', export: 'hook' });
+  assert.doesNotMatch(err.message, /\n/);
+  assert.match(err.message, /^\[alloy-wasm\] astro: onContentTransformed failed on a\/index\.html.*: plugin "hostile" hook\(\): returned JSON nested more than 127 levels/);
+  const fresh = await PluginHost.create({ cacheDir: null, threads: 2 });
+  await fresh.add('lazy-images', path.join(pluginsDir, 'lazy-images.wasm'));
+  assert.deepEqual(await transformPages(fresh, pages, 4), { pages: 2, rewritten: 2 });
+  assert.equal(fs.readFileSync(path.join(out, 'a/index.html'), 'utf8'), '<img loading="lazy" src="a.png">');
+  await Promise.all([host.close(), fresh.close()]);
+});
+
+test('an invalid module fails astro:build:start with a one-line message (its cause too)', async () => {
+  const site = tempDir('alloy-astro-unit-');
+  fs.mkdirSync(path.join(site, 'plugins'));
+  fs.copyFileSync(path.join(brokenDir, 'not-wasm.wasm'), path.join(site, 'plugins', 'bad.wasm'));
+  const integration = alloyWasm({ cacheDir: null });
+  await integration.hooks['astro:config:setup']({ config: { root: pathToFileURL(`${site}/`) }, updateConfig() {}, logger: recordingLogger() });
+  const err = await expectCode(() => integration.hooks['astro:build:start']({ logger: recordingLogger() }), ErrorCodes.INVALID_MODULE, { plugin: 'bad' });
+  for (let e = err; e; e = e.cause) assert.doesNotMatch(e.message, /\n/, e.message);
+  assert.match(err.message, /expected=\[0x0, 0x61, 0x73, 0x6d\] actual=\[0x74, 0x68, 0x69, 0x73\]/);
+  await integration.hooks['astro:server:done']({ logger: recordingLogger() });
+});
+
+test('a build that failed before astro:build:done has its host closed by the next configuration', async () => {
+  const site = tempDir('alloy-astro-unit-');
+  fs.mkdirSync(path.join(site, 'plugins'));
+  fs.copyFileSync(path.join(pluginsDir, 'uppercase.wasm'), path.join(site, 'plugins', 'uppercase.wasm'));
+  const config = { config: { root: pathToFileURL(`${site}/`) }, updateConfig() {}, logger: recordingLogger() };
+  const failed = alloyWasm({ cacheDir: null });
+  await failed.hooks['astro:config:setup'](config);
+  await failed.hooks['astro:build:start']({ logger: recordingLogger() });
+  const failedHost = await getHost();
+  assert.equal(await failedHost.filter('uppercase', 'x'), 'X');
+  // ...the build fails while rendering: no astro:build:done. A new build starts in this process.
+  const next = alloyWasm({ cacheDir: null });
+  await next.hooks['astro:config:setup'](config);
+  assert.equal(failedHost.closed, true, 'the failed build\'s host is closed');
+  await next.hooks['astro:build:start']({ logger: recordingLogger() });
+  assert.equal(await filter('uppercase', 'y'), 'Y');
+  await next.hooks['astro:build:done']({ dir: pathToFileURL(`${path.join(site, 'dist')}/`), assets: new Map(), pages: [], logger: recordingLogger() });
+  await expectCode(() => getHost(), ErrorCodes.HOST_CLOSED);
+});

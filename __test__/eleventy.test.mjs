@@ -413,3 +413,91 @@ test('--watch: a changed, added or removed .wasm is reloaded before the next bui
     await eleventy.stopWatch();
   }
 });
+
+// ---------------------------------------------------------------- careless and hostile use (issue 11, item 12)
+
+/** The OS threads of this process. */
+function threadCount() {
+  return Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+}
+
+test('an invalid module fails the build with one line per error in the log, and no stack trace', async () => {
+  const dir = makeSite({ 'a.njk': 'a' }, ['bad=not-wasm']);
+  const err = await buildFails(dir);
+  assertPluginError(err, ErrorCodes.INVALID_MODULE, { plugin: 'bad' });
+  for (const e of errorChain(err)) assert.doesNotMatch(e.message, /\n/, `one line: ${e.message}`);
+  assert.match(err.message, /expected=\[0x0, 0x61, 0x73, 0x6d\] actual=\[0x74, 0x68, 0x69, 0x73\]/);
+
+  // As the eleventy command logs it.
+  writeFileSync(path.join(dir, 'eleventy.config.mjs'), [
+    `import alloyWasm from ${JSON.stringify(import.meta.resolve('alloy-wasm/eleventy'))};`,
+    `export default (c) => { c.addPlugin(alloyWasm, { cacheDir: null }); };`,
+    `export const config = { dir: { input: 'src', output: '_site' } };`,
+  ].join('\n'));
+  const script = path.join(dir, 'eleventy.cjs');
+  writeFileSync(script, `process.chdir(${JSON.stringify(dir)});\nrequire(${JSON.stringify(path.join(root, 'node_modules/@11ty/eleventy/cmd.cjs'))});\n`);
+  const { code, signal, stdout, stderr } = await run([script], 60_000);
+  assert.equal(signal, null, 'killed: the process did not exit by itself');
+  assert.equal(code, 1, stdout + stderr);
+  const log = (stdout + stderr).split('\n');
+  const errorLines = log.filter((line) => line.includes('INVALID_MODULE'));
+  assert.ok(errorLines.length >= 1, log.join('\n'));
+  for (const line of errorLines) assert.match(line, /is not a valid WebAssembly module: .*expected=\[.*\] actual=\[.*\].*\[INVALID_MODULE\]/);
+  assert.ok(!log.some((line) => /^\s*(\[11ty\]\s*)?0x[0-9a-f]+,?\s*$/.test(line)), `no line of one byte:\n${log.join('\n')}`);
+  assert.ok(!log.some((line) => /^\s*(\[11ty\]\s*)?at /.test(line)), `no stack trace:\n${log.join('\n')}`);
+
+  // The same site with a good plugin builds.
+  const good = makeSite({ 'a.njk': '{{ "ok" | uppercase }}' }, ['uppercase']);
+  await build(good);
+  assert.equal(read(good, 'a/index.html'), 'OK');
+});
+
+test('big pages enter the hooks a few at a time (2 per worker thread), so their copies do not pile up', async () => {
+  const files = {};
+  for (let i = 0; i < 24; i++) files[`p${i}.njk`] = `<p>page ${i}</p><img src="${i}.png">`;
+  const dir = makeSite(files, ['lazy-images']);
+  let inside = 0;
+  let most = 0;
+  const hooks = [
+    {
+      event: 'onContentTransformed',
+      priority: 10,
+      handler: async (page) => {
+        most = Math.max(most, ++inside);
+        await sleep(2);
+        return page;
+      },
+    },
+    { event: 'onContentTransformed', priority: 90, handler: (page) => { inside--; return page; } },
+  ];
+  await build(dir, { threads: 1, hooks });
+  assert.ok(most >= 1 && most <= 2, `at most 2 pages in the hooks at once with 1 thread, saw ${most}`);
+  for (let i = 0; i < 24; i++) assert.equal(read(dir, `p${i}/index.html`), `<p>page ${i}</p><img loading="lazy" src="${i}.png">`);
+});
+
+test('hosts of failed builds do not pile up: a new configuration closes them; a normal build follows', async () => {
+  const files = {};
+  for (let i = 0; i < 8; i++) files[`p${i}.njk`] = `<p>${i}</p>`;
+  const dir = makeSite(files, ['bad-hook-json']);
+  const kept = []; // as a dev tool would keep them: nothing is garbage-collected
+  const counts = [];
+  for (let i = 0; i < 4; i++) {
+    let caught = null;
+    const eleventy = new Eleventy(path.join(dir, 'src'), path.join(dir, '_site'), {
+      quietMode: true,
+      configPath: false,
+      config: (config) => config.addPlugin(alloyWasm, { dir: path.join(dir, 'plugins'), cacheDir: null, threads: 2 }),
+    });
+    kept.push(eleventy);
+    await eleventy.write().catch((err) => { caught = err; });
+    assert.ok(caught, 'the build fails (INVALID_JSON)');
+    counts.push(threadCount());
+  }
+  // Each failed build started 2 worker threads; without closing they would add up (+6).
+  assert.ok(counts[3] <= counts[0] + 1, `threads after each failed build: ${counts.join(', ')}`);
+
+  const good = makeSite({ 'a.njk': '<img src="a.png">' }, ['lazy-images']);
+  await build(good, { threads: 2 });
+  assert.equal(read(good, 'a/index.html'), '<img loading="lazy" src="a.png">');
+  assert.ok(threadCount() <= counts[0], `the last failed build's host is closed too: ${threadCount()} > ${counts[0]}`);
+});

@@ -61,6 +61,30 @@ function adapterError(adapter, problems) {
   return new PluginError(message, { code: ErrorCodes.INVALID_OPTIONS });
 }
 
+/**
+ * A message on one line, as a build log shows it best: native messages can
+ * span lines (wasmtime's parse errors list expected and actual bytes one per
+ * line), and so could a plugin's own.
+ */
+function oneLine(message) {
+  return String(message)
+    .replace(/\[\s*\n\s*/g, '[')
+    .replace(/,?\s*\n\s*\]/g, ']')
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .trim();
+}
+
+/**
+ * `err` (a PluginError) with its message on one line, the fields kept; the
+ * adapters wrap this, not the original, so no line of the log runs over.
+ */
+function oneLineError(err) {
+  if (!(err instanceof PluginError) || !/[\r\n]/.test(err.message)) return err;
+  const copy = new PluginError(oneLine(err.message), { code: err.code, plugin: err.plugin, export: err.export, index: err.index });
+  for (const key of Object.keys(err)) if (!(key in copy)) copy[key] = err[key];
+  return copy;
+}
+
 /** Checks shared by the adapters. */
 const CHECKS = Object.freeze({
   dir: (v) => (typeof v === 'string' && v.length > 0) || 'must be a folder path (a non-empty string), like "plugins"',
@@ -90,4 +114,4 @@ function checkHooks(value) {
   return true;
 }
 
-module.exports = { resolveAdapterOptions, adapterError, CHECKS, PREFIX };
+module.exports = { resolveAdapterOptions, adapterError, oneLine, oneLineError, CHECKS, PREFIX };

@@ -8,7 +8,7 @@ const fs = require('node:fs/promises');
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
 const { PluginError, ErrorCodes, pluginError } = require('./errors');
-const { PREFIX } = require('./adapter-options');
+const { PREFIX, oneLine, oneLineError } = require('./adapter-options');
 
 const EVENT = 'onContentTransformed';
 
@@ -104,7 +104,8 @@ async function writeAtomically(file, text) {
 }
 
 /** The build-failing error for a page: names the file, and the plugin and code where there are some. */
-function pageError(page, err, others) {
+function pageError(page, original, others) {
+  const err = oneLineError(original);
   const also = others > 0 ? ` (${others} more page${others === 1 ? '' : 's'} failed too)` : '';
   const where = `${PREFIX} astro: ${EVENT} failed on ${page.relative}${also}`;
   if (err instanceof PluginError) {
@@ -115,7 +116,7 @@ function pageError(page, err, others) {
     const detail = `cannot ${err.syscall} the page: ${err.message} [${ErrorCodes.IO_ERROR}]`;
     return withFile(new PluginError(`${where}: ${detail}`, { code: ErrorCodes.IO_ERROR, cause: err }), page.relative);
   }
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = oneLine(err instanceof Error ? err.message : String(err));
   return withFile(new Error(`${where}: a JS ${EVENT} handler threw: ${detail}`, { cause: err }), page.relative);
 }
 

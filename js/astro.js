@@ -10,7 +10,7 @@ const { fileURLToPath } = require('node:url');
 const { performance } = require('node:perf_hooks');
 const { PluginHost } = require('./host');
 const { PluginError, ErrorCodes } = require('./errors');
-const { resolveAdapterOptions, CHECKS, PREFIX } = require('./adapter-options');
+const { resolveAdapterOptions, oneLineError, CHECKS, PREFIX } = require('./adapter-options');
 const { listPages, transformPages, EVENT } = require('./astro-pages');
 
 const NAME = 'alloy-wasm';
@@ -52,6 +52,12 @@ function alloyWasm(options) {
       'astro:config:setup': async ({ config, updateConfig }) => {
         root = fileURLToPath(config.root);
         if (session !== null) await session.close();
+        // A build that failed never reached astro:build:done, which closes
+        // its host: the next configuration in this process closes it, so
+        // programmatic builds do not pile up hosts (one alloyWasm() per site
+        // and process, as getHost() already needs).
+        const previous = globalThis[ACTIVE];
+        if (previous !== undefined && previous !== session) await previous.close();
         session = new Session(path.resolve(root, dir), {
           ...hostOptions,
           cacheDir: typeof hostOptions.cacheDir === 'string' ? path.resolve(root, hostOptions.cacheDir) : hostOptions.cacheDir,
@@ -169,8 +175,10 @@ async function shortcode(name, args = [], content = '') {
   return (await getHost()).shortcode(name, args, content);
 }
 
-function loadError(dir, err) {
-  if (!(err instanceof PluginError)) return err;
+/** A load failure naming the folder and the fix, on one line (its cause too). */
+function loadError(dir, original) {
+  if (!(original instanceof PluginError)) return original;
+  const err = oneLineError(original);
   const fix = err.code === ErrorCodes.IO_ERROR && err.plugin === undefined
     ? `; set dir in alloyWasm({ dir }) to the folder of your .wasm plugins (relative to the project root)`
     : '';

@@ -6,7 +6,7 @@
 // takes, and names the page in any error.
 
 const { PluginError, ErrorCodes, pluginError } = require('./errors');
-const { PREFIX } = require('./adapter-options');
+const { PREFIX, oneLineError } = require('./adapter-options');
 
 const TRANSFORMED = 'onContentTransformed';
 
@@ -17,7 +17,7 @@ async function transformPage(site, page, content) {
   if (!site.handles(TRANSFORMED)) return content;
   let result;
   try {
-    result = await site.host.runHook(TRANSFORMED, {
+    result = await site.runPageHook(TRANSFORMED, {
       html: content,
       url: page.url,
       inputPath: page.inputPath,
@@ -135,11 +135,12 @@ function pageOf(context) {
 
 /**
  * The error with the page in its message, so the build log names the page,
- * the plugin and the code; the fields (code, plugin, export) are kept, and
- * inputPath is added.
+ * the plugin and the code, on one line; the fields (code, plugin, export)
+ * are kept, and inputPath is added.
  */
-function atPage(err, page) {
-  if (!(err instanceof PluginError)) return err;
+function atPage(original, page) {
+  if (!(original instanceof PluginError)) return original;
+  const err = oneLineError(original);
   const inputPath = page && page.inputPath;
   if (!inputPath || err.inputPath) return err;
   const message = err.message.startsWith(PREFIX) ? err.message.slice(PREFIX.length + 1) : err.message;

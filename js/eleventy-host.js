@@ -14,12 +14,31 @@
 //   plugin must still be gone by the next build, whatever triggered it;
 // - close() runs when a build ends (and when Eleventy resets its
 //   configuration), so `eleventy` exits by itself after a build.
+// - A failed build gets no `eleventy.after`, so its host stays open (its
+//   worker threads too, until garbage collection). A process that builds
+//   again with a new configuration (a script or dev tool running Eleventy
+//   programmatically) would pile them up: so loading a configuration closes
+//   the host of every earlier one whose last build ran in "build" mode and
+//   never ended. Watching hosts (--watch, --serve) are kept.
+//
+// Pages go through the hooks a few at a time (PAGES_PER_THREAD per worker
+// thread): Eleventy transforms every page of a build at once, and a page in
+// a hook call holds several copies of itself (payload JSON, UTF-8, guest
+// memory, result), so with all of them in flight big pages ran the process
+// out of memory. A page waiting for its turn holds nothing more than
+// Eleventy already does.
 
 const fs = require('node:fs');
 const path = require('node:path');
 const { PluginHost } = require('./host');
 const { PluginError, ErrorCodes } = require('./errors');
-const { PREFIX } = require('./adapter-options');
+const { PREFIX, oneLineError } = require('./adapter-options');
+
+/** Pages in the hooks at once, per worker thread: one being hooked, one being converted. */
+const PAGES_PER_THREAD = 2;
+
+/** Every EleventyHost of this process whose host is open. */
+const OPEN_SITES = new Set();
 
 class EleventyHost {
   #dir;
@@ -28,6 +47,10 @@ class EleventyHost {
   #host = null;
   #fingerprint = null;
   #handledEvents = new Set();
+  #pagesInHooks = 0;
+  #waitingPages = [];
+  #runMode = null;
+  #building = false;
 
   /**
    * @param {string} dir  the absolute plugins folder
@@ -62,6 +85,28 @@ class EleventyHost {
     return this.#handledEvents.has(event);
   }
 
+  /**
+   * Runs the hooks of `event` on one page's payload, with at most
+   * PAGES_PER_THREAD pages per worker thread in the hooks at once (the
+   * others wait their turn, first come first served).
+   */
+  async runPageHook(event, payload) {
+    const host = this.host;
+    const slots = Math.max(1, host.threads * PAGES_PER_THREAD);
+    if (this.#pagesInHooks >= slots) {
+      await new Promise((resolve) => this.#waitingPages.push(resolve));
+    } else {
+      this.#pagesInHooks++;
+    }
+    try {
+      return await this.host.runHook(event, payload);
+    } finally {
+      const next = this.#waitingPages.shift();
+      if (next === undefined) this.#pagesInHooks--;
+      else next(); // the slot passes on
+    }
+  }
+
   /** Loads (or reloads) every *.wasm of the folder; the previous host is closed first. */
   async load() {
     await this.close();
@@ -82,7 +127,25 @@ class EleventyHost {
       ...this.#jsHooks.map((hook) => hook.event),
     ]);
     this.#host = host;
+    OPEN_SITES.add(this);
+    await closeUnfinishedBuilds(this);
     return host;
+  }
+
+  /** At `eleventy.before`: a build starts, in Eleventy's run mode ('build', 'watch' or 'serve'). */
+  beginBuild(runMode) {
+    this.#runMode = runMode;
+    this.#building = true;
+  }
+
+  /** At `eleventy.after`: the build ended (it succeeded). */
+  endBuild() {
+    this.#building = false;
+  }
+
+  /** Whether its last build ran once ("build" mode) and never ended: it failed, or is still running. */
+  get unfinishedBuild() {
+    return this.#building && this.#runMode === 'build';
   }
 
   /**
@@ -101,8 +164,15 @@ class EleventyHost {
   async close() {
     const host = this.#host;
     this.#host = null;
+    OPEN_SITES.delete(this);
     if (host !== null) await host.close();
   }
+}
+
+/** Closes the hosts of earlier configurations whose one build never ended (see the top of this file). */
+async function closeUnfinishedBuilds(current) {
+  const stale = [...OPEN_SITES].filter((site) => site !== current && site.unfinishedBuild);
+  await Promise.all(stale.map((site) => site.close()));
 }
 
 /** What identifies the folder's *.wasm files and their contents, as one string. */
@@ -125,18 +195,26 @@ function fingerprint(dir) {
     .join('|');
 }
 
-/** A load failure in the adapter's message style, naming the folder and the fix. */
-function loadError(err, dir) {
-  if (!(err instanceof PluginError)) return err;
+/**
+ * A load failure in the adapter's message style, naming the folder and the
+ * fix, on one line (its cause too: Eleventy prints both). Eleventy prints no
+ * stack trace for it: it is about a file, not about code.
+ */
+function loadError(original, dir) {
+  if (!(original instanceof PluginError)) return original;
+  const err = oneLineError(original);
+  err.skipOriginalStack = true;
   const hint = err.code === ErrorCodes.IO_ERROR
     ? `; create the folder and put your .wasm plugins in it, or set the "dir" option to the folder that holds them`
     : '';
-  return new PluginError(`${PREFIX} eleventy: cannot load the plugins of ${dir}: ${err.message}${hint}`, {
+  const wrapped = new PluginError(`${PREFIX} eleventy: cannot load the plugins of ${dir}: ${err.message}${hint}`, {
     code: err.code,
     plugin: err.plugin,
     export: err.export,
     cause: err,
   });
+  wrapped.skipOriginalStack = true;
+  return wrapped;
 }
 
 module.exports = { EleventyHost };

@@ -103,8 +103,12 @@ function register(eleventyConfig, site, plugins, { paired, async: asyncOption })
   // A changed, added or removed plugin resets the configuration (and so
   // runs alloyWasm again) under --watch and --serve.
   eleventyConfig.addWatchTarget(watchGlob(site.dir), { resetConfig: true });
-  eleventyConfig.on('eleventy.before', () => site.refresh());
+  eleventyConfig.on('eleventy.before', ({ runMode }) => {
+    site.beginBuild(runMode);
+    return site.refresh();
+  });
   eleventyConfig.on('eleventy.after', ({ runMode }) => {
+    site.endBuild();
     // A watching Eleventy keeps the host for the next build.
     if (runMode !== 'watch' && runMode !== 'serve') return site.close();
     return undefined;

@@ -340,22 +340,23 @@ impl Host {
     }
 }
 
-/// What every path checks of an output: a hook's must be JSON.
+/// What every path checks of an output: a hook's must be a JSON object of
+/// bounded depth (see [`crate::hook_output`]).
 pub fn check_output(plugin: &str, export: AbiExport, text: &str) -> Result<()> {
     if export != AbiExport::Hook {
         return Ok(());
     }
-    serde_json::from_str::<serde::de::IgnoredAny>(text)
-        .map(|_| ())
-        .map_err(|e| {
-            let shown: String = text.chars().take(80).collect();
-            PluginError::new(
-                ErrorCode::InvalidJson,
-                format!("returned output that is not JSON ({e}): {shown}"),
-            )
+    crate::hook_output::check_hook_output(text).map_err(|e| {
+        // The start of the output, on one line.
+        let shown: String = text
+            .chars()
+            .take(80)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        PluginError::new(ErrorCode::InvalidJson, format!("{e}: {shown}"))
             .with_plugin(plugin)
             .with_export("hook")
-        })
+    })
 }
 
 /// The `*.wasm` files of `dir` as (name, path), sorted by name.

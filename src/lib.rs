@@ -64,6 +64,7 @@ pub mod completions;
 pub mod engine;
 pub mod error;
 pub mod exports;
+pub mod hook_output;
 pub mod host;
 pub mod imports;
 pub mod instance;

@@ -18,7 +18,7 @@ whether the compiled-module cache had it. Then it calls each export it has
 with sample input. For a broken plugin it prints the error code from the
 contract and what to fix, and exits with status 1.`,
   options: {
-    json: { type: 'boolean', help: 'print the report as JSON' },
+    json: { type: 'boolean', help: 'print the report as JSON (one document; a failure is { ok: false, error })' },
     ...HOST_OPTIONS,
   },
   examples: [

@@ -13,8 +13,9 @@ const command = {
   description: `
 Runs the plugin's filter on text, or on standard input when no text is
 given, and prints the result exactly as the plugin returned it (plus a
-newline on a terminal). On an error it prints the message, with its code,
-on standard error and exits with status 1.`,
+newline on a terminal). Standard input must be UTF-8 (INVALID_INPUT
+otherwise). On an error it prints the message, with its code, on standard
+error and exits with status 1.`,
   options: { ...HOST_OPTIONS },
   examples: [
     'alloy-wasm filter plugins/custom-slugify.wasm "Hello World"',

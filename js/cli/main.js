@@ -2,10 +2,13 @@
 // The `alloy-wasm` command: picks the command, runs it, and turns every
 // failure into a message and an exit status (0 success, 1 the plugin failed
 // or is broken, 2 bad arguments). No stack traces for users' mistakes.
+// A command run with --json prints one JSON document on standard output
+// whatever happens: its report, or { ok: false, error } when it fails.
 
-const { PluginError } = require('../errors');
+const { PluginError, ErrorCodes } = require('../errors');
 const { UsageError, parseCommand, helpText } = require('./args');
 const { fixFor } = require('./fixes');
+const { oneLine } = require('../adapter-options');
 const { print, printError, err: errStyle } = require('./output');
 
 const COMMANDS = [
@@ -54,6 +57,7 @@ async function main(argv) {
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
+  const json = wantsJson(command, rest);
   try {
     if (command === undefined) {
       throw new UsageError(`unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
@@ -65,8 +69,33 @@ async function main(argv) {
     }
     return await command.run(parsed.positionals, parsed.values);
   } catch (err) {
-    return report(err);
+    const status = report(err);
+    if (json) printJsonFailure(command, err);
+    return status;
   }
+}
+
+/** Whether `command` takes --json and its arguments ask for it (before any --). */
+function wantsJson(command, args) {
+  if (!command || !command.options || !command.options.json) return false;
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+/** The --json document of a failed command: { ok: false, command, error: { code, message, fix } }. */
+function printJsonFailure(command, err) {
+  let error;
+  if (err instanceof UsageError) {
+    error = { code: 'USAGE', message: err.message, fix: `run "alloy-wasm ${command.name} --help"` };
+  } else if (err instanceof PluginError) {
+    error = { code: err.code, message: oneLine(err.message), fix: fixFor(err) };
+    if (err.plugin !== undefined) error.plugin = err.plugin;
+    if (err.export !== undefined) error.export = err.export;
+  } else {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    error = { code: ErrorCodes.INTERNAL, message: `unexpected error (a bug in alloy-wasm, please report it): ${message}`, fix: null };
+  }
+  print(JSON.stringify({ ok: false, command: command.name, error }, null, 2));
 }
 
 /** Prints `err` for a user and returns the exit status it means. */
@@ -83,7 +112,7 @@ function report(err) {
   }
   if (err instanceof PluginError) {
     const fix = fixFor(err);
-    printError(err.message, ...(fix ? [`${errStyle.bold('fix:')} ${fix}`] : []));
+    printError(oneLine(err.message), ...(fix ? [`${errStyle.bold('fix:')} ${fix}`] : []));
     return EXIT.failed;
   }
   printError(`unexpected error (a bug in alloy-wasm, please report it): ${err && err.stack ? err.stack : err}`);

@@ -39,24 +39,66 @@ async function withPlugin(file, options, body, name) {
   }
 }
 
-/** The text of `file` ('-' for standard input), as an IO_ERROR PluginError when it cannot be read. */
+/**
+ * The text of `file` ('-' for standard input): an IO_ERROR PluginError when
+ * it cannot be read, INVALID_INPUT when it is not UTF-8.
+ */
 async function readText(file, what) {
   if (file === '-') return readStdin(what);
+  let bytes;
   try {
-    return fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (err) {
     throw pluginError(ErrorCodes.IO_ERROR, `cannot read ${what} "${file}": ${reason(err)}`);
   }
+  return decodeUtf8(bytes, `${what} in "${file}"`);
 }
 
-/** All of standard input as UTF-8; says so on a terminal, where the user must type it. */
+/**
+ * All of standard input as UTF-8 (INVALID_INPUT when it is not); says so on
+ * a terminal, where the user must type it.
+ */
 async function readStdin(what) {
   if (process.stdin.isTTY) {
     process.stderr.write(`[alloy-wasm] reading ${what} from standard input; end it with Ctrl-D\n`);
   }
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeUtf8(Buffer.concat(chunks), `${what} on standard input`);
+}
+
+/**
+ * `bytes` as text, byte for byte (a BOM is kept): refused with INVALID_INPUT
+ * when they are not UTF-8, rather than silently turned into U+FFFD.
+ */
+function decodeUtf8(bytes, what) {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidByte(bytes);
+    throw pluginError(ErrorCodes.INVALID_INPUT, `${what} is not valid UTF-8 (byte ${at} of ${bytes.length}); convert it first, for example with \`iconv -f latin1 -t utf-8\``);
+  }
+}
+
+/** The offset of the first byte sequence that is not UTF-8 (RFC 3629), or -1. */
+function firstInvalidByte(bytes) {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i];
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    }
+    const more = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+    if (more === 0 || i + more >= bytes.length) return i;
+    // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    if (bytes[i + 1] < low || bytes[i + 1] > high) return i;
+    for (let k = 2; k <= more; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += more + 1;
+  }
+  return -1;
 }
 
 /** A short reason for a file-system error. */
