@@ -168,10 +168,8 @@ pub fn invalid_module(wasm: &[u8], err: &wasmtime::Error) -> PluginError {
     let detail = if wasm.is_empty() {
         "is empty, not a WebAssembly module".to_owned()
     } else if !wasm.starts_with(WASM_MAGIC) {
-        format!(
-            "is not a WebAssembly module: its {} bytes do not start with the WebAssembly magic number (\\0asm)",
-            wasm.len()
-        )
+        "is not a WebAssembly module: it does not start with the WebAssembly magic number (\\0asm)"
+            .to_owned()
     } else if wasm.get(4..8) != Some(WASM_VERSION_1) {
         "is not a WebAssembly 1.0 core module: its header has another version (a component, or a newer or damaged binary)"
             .to_owned()
