@@ -12,7 +12,7 @@ const ErrorCodes = Object.freeze(Object.fromEntries(require('../index.js').error
 class PluginError extends Error {
   /**
    * @param {string} message the whole message (names the plugin and the code)
-   * @param {{code: string, plugin?: string, export?: string, index?: number, cause?: unknown}} fields
+   * @param {{code: string, plugin?: string, export?: string, index?: number, backtrace?: string, cause?: unknown}} fields
    */
   constructor(message, fields) {
     super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
@@ -21,6 +21,7 @@ class PluginError extends Error {
     if (fields.plugin != null) this.plugin = fields.plugin;
     if (fields.export != null) this.export = fields.export;
     if (fields.index != null) this.index = fields.index;
+    if (fields.backtrace != null) this.backtrace = fields.backtrace;
   }
 }
 

@@ -20,6 +20,12 @@ export interface PluginHostOptions {
   memoize?: boolean | string[];
   /** Budget of the memo in MiB. Default 64. */
   memoizeMb?: number;
+  /**
+   * Largest .wasm file add(name, path) and load(dir) read, in MiB (a larger one is INVALID_MODULE). Only regular
+   * files are read: a FIFO, a device or a folder is IO_ERROR at once, and load(dir) passes such entries over.
+   * Default 64.
+   */
+  maxPluginFileMb?: number;
 }
 
 /** What a plugin wrote to stdout/stderr since the last output() call. */
@@ -96,6 +102,8 @@ export declare class PluginError extends Error {
   readonly export?: string;
   /** filterMany: the index of the input that failed. */
   readonly index?: number;
+  /** When the plugin trapped: the wasm frames it was in, one per line, innermost first (the message stays one line). */
+  readonly backtrace?: string;
 }
 
 /** A hook payload: any JSON object; WASM hooks get it with an "event" key. */

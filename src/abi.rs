@@ -2,6 +2,8 @@
 //! call the export, read the `(ptr, len)` result in either form, and turn
 //! `(0, 0)` into the plugin's `last_error`.
 
+use std::time::{Duration, Instant};
+
 use crate::engine::deadline_ticks;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
@@ -83,6 +85,10 @@ fn call_getter_func(
 
 fn arm_deadline(inst: &mut PluginInstance, timeout_ms: u64) {
     inst.store.set_epoch_deadline(deadline_ticks(timeout_ms));
+    // Host functions cannot be interrupted by the epoch: the long WASI ones
+    // check this between chunks of work instead.
+    let deadline = Instant::now().checked_add(Duration::from_millis(timeout_ms));
+    inst.store.data_mut().wasi.set_deadline(deadline);
 }
 
 /// `alloc(len)` and the input written at the returned pointer.

@@ -43,6 +43,7 @@ pub(crate) fn marked_message(err: &PluginError) -> String {
         "plugin": err.plugin,
         "export": err.export,
         "index": err.index,
+        "backtrace": err.backtrace,
         "message": err.message(),
     });
     format!("{ERROR_MARK}{json}")

@@ -101,6 +101,9 @@ pub struct PluginError {
     pub detail: String,
     /// For batch calls: the index of the input that failed.
     pub index: Option<usize>,
+    /// For a guest that failed: the wasm frames it was in, one per line,
+    /// innermost first. Kept out of the message, which stays one line.
+    pub backtrace: Option<String>,
 }
 
 impl PluginError {
@@ -111,6 +114,7 @@ impl PluginError {
             export: None,
             detail: detail.into(),
             index: None,
+            backtrace: None,
         }
     }
 
@@ -131,6 +135,11 @@ impl PluginError {
 
     pub fn with_index(mut self, index: usize) -> Self {
         self.index = Some(index);
+        self
+    }
+
+    pub fn with_backtrace(mut self, backtrace: Option<String>) -> Self {
+        self.backtrace = backtrace;
         self
     }
 
@@ -159,6 +168,31 @@ impl std::error::Error for PluginError {}
 
 pub type Result<T, E = PluginError> = std::result::Result<T, E>;
 
+/// `text` on one line (every run of whitespace or control characters made
+/// one space) and at most `max` characters, an ellipsis marking a cut.
+pub fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max + 3));
+    let mut count = 0;
+    for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        if count > 0 {
+            out.push(' ');
+            count += 1;
+        }
+        for c in word.chars() {
+            if count >= max {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +218,12 @@ mod tests {
             assert!(seen.insert(s), "duplicate code {s}");
             assert!(s.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
         }
+    }
+
+    #[test]
+    fn one_line_joins_and_shortens() {
+        assert_eq!(one_line("a\n  b\tc\u{1}d ", 100), "a b c d");
+        assert_eq!(one_line("abcdef", 3), "abc…");
+        assert_eq!(one_line("", 3), "");
     }
 }

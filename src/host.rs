@@ -10,6 +10,7 @@ use crate::batch::Batch;
 use crate::cache::ModuleCache;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
+use crate::files::{self, ReadError};
 use crate::memo::{Memo, MemoStats};
 use crate::output::CapturedOutput;
 use crate::plugin::{LoadContext, Plugin, PluginInfo, Retired};
@@ -31,7 +32,19 @@ pub struct Host {
     cache: Option<ModuleCache>,
     /// Shared by the memoized plugins; `None` when nothing is memoized.
     memo: Option<Arc<Memo>>,
+    /// The `*.wasm` entries `load_dir` passed over, in the order seen.
+    skipped: Mutex<Vec<SkippedFile>>,
     closed: AtomicBool,
+}
+
+/// A `*.wasm` entry of a plugin folder that `load_dir` passed over because
+/// it is not a regular file (a folder, a FIFO, a device, a socket, a broken
+/// symlink, or a symlink to any of these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedFile {
+    pub path: PathBuf,
+    /// Why, e.g. "it is a FIFO (named pipe), not a regular file".
+    pub reason: String,
 }
 
 impl Host {
@@ -49,6 +62,7 @@ impl Host {
             settings: settings.clone(),
             cache: settings.cache_dir.clone().map(ModuleCache::new),
             memo,
+            skipped: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
         })
     }
@@ -62,13 +76,16 @@ impl Host {
     }
 
     /// Loads every `*.wasm` in `dir`, named by file stem, in name order.
-    /// One plugin that fails fails the whole load and adds none.
+    /// One plugin that fails fails the whole load and adds none. Entries
+    /// that are not regular files (after following symlinks) are passed
+    /// over and listed by [`Host::skipped`].
     pub fn load_dir(&self, dir: &Path) -> Result<Vec<PluginInfo>> {
         self.ensure_open()?;
-        let files = wasm_files(dir)?;
+        let (files, skipped) = wasm_files(dir)?;
         let mut loaded = Vec::with_capacity(files.len());
         for (name, path) in files {
-            let wasm = read_file(&path)?;
+            let wasm = read_file(&path, self.settings.max_plugin_file_bytes())
+                .map_err(|e| e.with_plugin(&name))?;
             loaded.push(Plugin::load(
                 &name,
                 &wasm,
@@ -76,7 +93,21 @@ impl Host {
                 self.load_context(&name),
             )?);
         }
-        self.register(loaded)
+        let infos = self.register(loaded)?;
+        self.skipped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(skipped);
+        Ok(infos)
+    }
+
+    /// The `*.wasm` folder entries every successful `load_dir` so far passed
+    /// over because they are not regular files.
+    pub fn skipped(&self) -> Vec<SkippedFile> {
+        self.skipped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Adds one plugin from its bytes.
@@ -92,9 +123,12 @@ impl Host {
         Ok(self.register(vec![plugin])?.remove(0))
     }
 
-    /// Adds one plugin from a `.wasm` file.
+    /// Adds one plugin from a `.wasm` file: a regular file (symlinks
+    /// followed) of at most `maxPluginFileMb`; anything else fails at once.
     pub fn add_file(&self, name: &str, path: &Path) -> Result<PluginInfo> {
-        let wasm = read_file(path)?;
+        self.ensure_open()?;
+        let wasm = read_file(path, self.settings.max_plugin_file_bytes())
+            .map_err(|e| e.with_plugin(name))?;
         self.add_bytes(name, &wasm, Some(path.to_path_buf()))
     }
 
@@ -359,8 +393,10 @@ pub fn check_output(plugin: &str, export: AbiExport, text: &str) -> Result<()> {
     })
 }
 
-/// The `*.wasm` files of `dir` as (name, path), sorted by name.
-fn wasm_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+/// The regular `*.wasm` files of `dir` as (name, path), sorted by name,
+/// and the `*.wasm` entries that are not regular files, sorted by path.
+/// Symlinks are followed.
+fn wasm_files(dir: &Path) -> Result<(Vec<(String, PathBuf)>, Vec<SkippedFile>)> {
     let io = |e: std::io::Error| {
         PluginError::new(
             ErrorCode::IoError,
@@ -368,23 +404,50 @@ fn wasm_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
         )
     };
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
-        if path.extension().is_some_and(|ext| ext == "wasm") && path.is_file() {
-            if let Some(stem) = path.file_stem() {
-                files.push((stem.to_string_lossy().into_owned(), path));
-            }
+        if path.extension().is_none_or(|ext| ext != "wasm") {
+            continue;
         }
+        let Some(stem) = path.file_stem() else {
+            continue;
+        };
+        // Only the metadata is read here, so a FIFO or a device is never
+        // opened; `read_file` checks again on the open file.
+        let reason = match std::fs::metadata(&path) {
+            Ok(meta) => match files::not_regular(&meta) {
+                None => {
+                    files.push((stem.to_string_lossy().into_owned(), path));
+                    continue;
+                }
+                Some(what) => format!("it is {what}, not a regular file"),
+            },
+            Err(e) => format!("it cannot be read ({e})"),
+        };
+        skipped.push(SkippedFile { path, reason });
     }
     files.sort();
-    Ok(files)
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((files, skipped))
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
-        PluginError::new(
+/// The bytes of a plugin file: a regular file of at most `limit` bytes;
+/// a FIFO, a device or a folder fails at once (IO_ERROR), as does a file
+/// over the limit (INVALID_MODULE).
+fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    files::read_regular(path, limit).map_err(|e| match e {
+        ReadError::TooLarge { .. } => PluginError::new(
+            ErrorCode::InvalidModule,
+            format!(
+                "\"{}\" is larger than the {} MiB limit for plugin files (maxPluginFileMb)",
+                path.display(),
+                limit >> 20
+            ),
+        ),
+        ReadError::NotRegular(_) | ReadError::Io(_) => PluginError::new(
             ErrorCode::IoError,
             format!("cannot read \"{}\": {e}", path.display()),
-        )
+        ),
     })
 }

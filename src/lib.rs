@@ -4,7 +4,8 @@
 //! `npm run build` with the `napi-binding` feature.
 //!
 //! Modules, from the bottom of the dependency chain up:
-//! `error` and `settings`; `wasi` and `store` (what a store carries, the
+//! `error`, `settings` and `files` (reading paths that may not be plain
+//! files); `wasi` and `store` (what a store carries, the
 //! limit and abort errors); `imports`, `trap`, `exports`, `instance` and `abi`
 //! (one instance and the call protocol); `cache` and `compiled` (a compiled
 //! plugin, shared); `pool`, `memo`, `output` and `plugin` (a live plugin);
@@ -64,6 +65,7 @@ pub mod completions;
 pub mod engine;
 pub mod error;
 pub mod exports;
+pub mod files;
 pub mod hook_output;
 pub mod host;
 pub mod imports;

@@ -33,6 +33,8 @@ pub struct Settings {
     pub memoize: Memoize,
     /// Budget of the memo, in MiB, shared by the memoized plugins.
     pub memoize_mb: u64,
+    /// Largest plugin file `add(name, path)` and `load(dir)` read, in MiB.
+    pub max_plugin_file_mb: u64,
 }
 
 /// Which plugins are pure, so their outputs may be memoized.
@@ -59,6 +61,10 @@ pub const DEFAULT_CAPTURE_BYTES: usize = 64 * 1024;
 
 const MAX_MEMORY_MB: u64 = 4096;
 
+/// The default of `maxPluginFileMb`: far above real plugins (a few MiB, tens
+/// with embedded data), far below what would strain a build machine.
+pub const DEFAULT_MAX_PLUGIN_FILE_MB: u64 = 64;
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -71,6 +77,7 @@ impl Default for Settings {
             cache_dir: Some(PathBuf::from(".alloy/wasm-cache")),
             memoize: Memoize::None,
             memoize_mb: 64,
+            max_plugin_file_mb: DEFAULT_MAX_PLUGIN_FILE_MB,
         }
     }
 }
@@ -124,6 +131,12 @@ impl Settings {
             "memoizeMb",
             "must be a whole number of MiB from 1 to 65536",
             self.memoize_mb.to_string(),
+        );
+        check(
+            (1..=MAX_MEMORY_MB).contains(&self.max_plugin_file_mb),
+            "maxPluginFileMb",
+            "must be a whole number of MiB from 1 to 4096",
+            self.max_plugin_file_mb.to_string(),
         );
         if !problems.is_empty() {
             return Err(invalid(&problems));
@@ -192,6 +205,7 @@ impl Settings {
                 Memoize::Only(names) => json!(names),
             },
             "memoizeMb": self.memoize_mb,
+            "maxPluginFileMb": self.max_plugin_file_mb,
         })
     }
 
@@ -209,6 +223,11 @@ impl Settings {
             timeout_ms: self.timeout_ms,
             memory_limit_bytes: self.memory_limit_mb.saturating_mul(1 << 20),
         }
+    }
+
+    /// The most bytes a plugin file may hold.
+    pub fn max_plugin_file_bytes(&self) -> u64 {
+        self.max_plugin_file_mb.saturating_mul(1 << 20)
     }
 
     /// The MiB past which an instance is recycled.
@@ -302,6 +321,11 @@ impl Settings {
                     .filter(|mb| *mb >= 1)
                     .ok_or(Invalid("must be a whole number of MiB from 1 to 65536"))?
             }
+            "maxPluginFileMb" => {
+                self.max_plugin_file_mb = whole(value, MAX_MEMORY_MB)
+                    .filter(|mb| *mb >= 1)
+                    .ok_or(Invalid("must be a whole number of MiB from 1 to 4096"))?
+            }
             _ => return Err(SetError::Unknown),
         }
         Ok(())
@@ -309,7 +333,7 @@ impl Settings {
 }
 
 /// Every option, in the order `DEFAULT_OPTIONS` lists them.
-pub const OPTION_NAMES: [&str; 9] = [
+pub const OPTION_NAMES: [&str; 10] = [
     "cacheDir",
     "threads",
     "timeoutMs",
@@ -319,6 +343,7 @@ pub const OPTION_NAMES: [&str; 9] = [
     "captureOutput",
     "memoize",
     "memoizeMb",
+    "maxPluginFileMb",
 ];
 
 enum SetError {
@@ -426,5 +451,18 @@ mod tests {
         assert_eq!(js["captureOutput"], json!(true));
         assert_eq!(js["memoize"], json!(["a"]));
         assert_eq!(js["cacheDir"], Value::Null);
+    }
+
+    #[test]
+    fn max_plugin_file_size() {
+        let s = Settings::default();
+        assert_eq!(s.max_plugin_file_bytes(), DEFAULT_MAX_PLUGIN_FILE_MB << 20);
+        let s = Settings::from_js(&json!({ "maxPluginFileMb": 2 })).unwrap();
+        assert_eq!(s.max_plugin_file_bytes(), 2 << 20);
+        assert_eq!(s.to_js()["maxPluginFileMb"], json!(2));
+        for bad in [json!(0), json!(4097), json!(1.5), json!("64"), json!(null)] {
+            let err = Settings::from_js(&json!({ "maxPluginFileMb": bad })).unwrap_err();
+            assert!(err.detail.contains("maxPluginFileMb"), "{}", err.detail);
+        }
     }
 }

@@ -19,6 +19,14 @@
 //!   sleeping. No function here touches the host's filesystem, environment
 //!   or network, and none of them blocks.
 //!
+//! Epoch interruption cannot stop a host function, so the functions whose
+//! work a guest can make large (`random_get`, `fd_write` while capturing,
+//! `poll_oneoff`) work in chunks and, between chunks, check the deadline of
+//! the call in progress ([`WasiSandbox::set_deadline`]); once it has passed
+//! they fail with [`Trap::Interrupt`], which the host reports as TIMEOUT,
+//! as if the epoch had stopped the guest. Every other function does a small,
+//! fixed amount of work.
+//!
 //! Guest memory is reached only through one private helper, whose single bounds
 //! check turns every out-of-range pointer into `EFAULT`. The guest's linear
 //! memory must be exported as `memory`; if it is not, every function that has
@@ -31,7 +39,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use wasmtime::{Caller, Extern, Linker};
+use wasmtime::{Caller, Extern, Linker, Trap};
 
 /// The import module name under which WASI preview 1 functions live.
 pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
@@ -81,6 +89,13 @@ const IOV_MAX: u32 = 1024;
 /// Clock resolution reported by `clock_res_get`, in nanoseconds.
 const CLOCK_RESOLUTION_NS: u64 = 1_000;
 
+/// Bytes a long host function handles between two deadline checks: small
+/// enough that one chunk takes microseconds, large enough that the checks
+/// cost nothing.
+const CHUNK_BYTES: usize = 64 * 1024;
+/// `poll_oneoff` subscriptions handled between two deadline checks.
+const CHUNK_SUBSCRIPTIONS: u64 = 4096;
+
 /// Per-instance WASI state, stored inside the Store's data.
 ///
 /// Holds the program name (argv\[0\]), the optional capture buffers for
@@ -96,6 +111,9 @@ pub struct WasiSandbox {
     stderr_dropped: u64,
     rng_state: u64,
     monotonic_origin: Instant,
+    /// When the call in progress must stop; `None` = no limit here (the
+    /// epoch deadline still stops the guest's own code).
+    deadline: Option<Instant>,
 }
 
 impl WasiSandbox {
@@ -112,7 +130,35 @@ impl WasiSandbox {
             stderr_dropped: 0,
             rng_state: seed(),
             monotonic_origin: Instant::now(),
+            deadline: None,
         }
+    }
+
+    /// Sets when the call about to start must stop (the host sets it with
+    /// the store's epoch deadline, before every call). Long host functions
+    /// check it between chunks of work.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
+    /// Whether the call in progress has run past its deadline.
+    fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|at| Instant::now() >= at)
+    }
+
+    /// Fills `out` from the generator, checking the deadline between
+    /// chunks.
+    fn fill_random(&mut self, out: &mut [u8]) -> Result<(), Fail> {
+        for (i, chunk) in out.chunks_mut(CHUNK_BYTES).enumerate() {
+            if i > 0 && self.past_deadline() {
+                return Err(Fail::Interrupt);
+            }
+            for word in chunk.chunks_mut(8) {
+                let bytes = self.next_random().to_le_bytes();
+                word.copy_from_slice(&bytes[..word.len()]);
+            }
+        }
+        Ok(())
     }
 
     /// The captured stdout bytes (empty when capture is off).
@@ -319,6 +365,20 @@ impl GuestMemory<'_> {
     }
 }
 
+/// How a host function that works in chunks fails: with an errno for the
+/// guest, or by stopping the call because its deadline has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fail {
+    Errno(i32),
+    Interrupt,
+}
+
+impl From<i32> for Fail {
+    fn from(errno: i32) -> Self {
+        Fail::Errno(errno)
+    }
+}
+
 /// A guest pointer or size argument, reinterpreted as the unsigned 32-bit
 /// value it is and widened, so later arithmetic cannot overflow silently.
 fn addr(value: i32) -> u64 {
@@ -342,6 +402,29 @@ fn with_memory<T: 'static>(
         Ok(()) => errno::SUCCESS,
         Err(e) => e,
     }
+}
+
+/// [`with_memory`] for the functions that may stop the call: a
+/// [`Fail::Interrupt`] becomes the [`Trap::Interrupt`] error that unwinds it.
+fn with_memory_timed<T: 'static>(
+    caller: &mut Caller<'_, T>,
+    get: fn(&mut T) -> &mut WasiSandbox,
+    f: impl FnOnce(&mut GuestMemory<'_>, &mut WasiSandbox) -> Result<(), Fail>,
+) -> wasmtime::Result<i32> {
+    let mut interrupted = false;
+    let errno = with_memory(caller, get, |mem, wasi| {
+        f(mem, wasi).map_err(|fail| match fail {
+            Fail::Errno(errno) => errno,
+            Fail::Interrupt => {
+                interrupted = true;
+                errno::SUCCESS
+            }
+        })
+    });
+    if interrupted {
+        return Err(wasmtime::Error::new(Trap::Interrupt));
+    }
+    Ok(errno)
 }
 
 /// Whether `fd` is one of the three standard streams, the only fds there are.
@@ -557,7 +640,7 @@ pub fn add_to_linker<T: 'static>(
             if fd != 1 && fd != 2 {
                 return Ok(errno::BADF);
             }
-            Ok(with_memory(&mut caller, get, |mem, wasi| {
+            with_memory_timed(&mut caller, get, |mem, wasi| {
                 let (iovs, count) = (addr(iovs), iovs_len as u32);
                 let total = mem.iovecs_total(iovs, count)?;
                 let total = u32::try_from(total).map_err(|_| errno::INVAL)?;
@@ -565,12 +648,21 @@ pub fn add_to_linker<T: 'static>(
                 // failed call has no effect.
                 mem.write_u32(addr(nwritten), total)?;
                 if wasi.capture_limit.is_some() {
+                    // Copying up to the capture cap (as much as 1 GiB) is
+                    // the long part, so it goes in chunks.
+                    let mut chunks = 0usize;
                     for (buf, len) in mem.iovecs(iovs, count) {
-                        wasi.capture(fd as u32, mem.slice(buf, len)?);
+                        for chunk in mem.slice(buf, len)?.chunks(CHUNK_BYTES) {
+                            if chunks > 0 && wasi.past_deadline() {
+                                return Err(Fail::Interrupt);
+                            }
+                            wasi.capture(fd as u32, chunk);
+                            chunks += 1;
+                        }
                     }
                 }
                 Ok(())
-            }))
+            })
         },
     )?;
 
@@ -641,15 +733,16 @@ pub fn add_to_linker<T: 'static>(
               nsubscriptions: i32,
               nevents: i32|
               -> wasmtime::Result<i32> {
-            Ok(with_memory(&mut caller, get, |mem, _| {
+            with_memory_timed(&mut caller, get, |mem, wasi| {
                 poll_oneoff(
                     mem,
+                    wasi,
                     addr(subs),
                     addr(events),
                     nsubscriptions as u32,
                     addr(nevents),
                 )
-            }))
+            })
         },
     )?;
     // The exit is an error so that it unwinds the wasm call. It is a
@@ -666,14 +759,9 @@ pub fn add_to_linker<T: 'static>(
         WASI_MODULE,
         "random_get",
         move |mut caller: Caller<'_, T>, buf: i32, len: i32| -> wasmtime::Result<i32> {
-            Ok(with_memory(&mut caller, get, |mem, wasi| {
-                let out = mem.slice_mut(addr(buf), addr(len))?;
-                for chunk in out.chunks_mut(8) {
-                    let bytes = wasi.next_random().to_le_bytes();
-                    chunk.copy_from_slice(&bytes[..chunk.len()]);
-                }
-                Ok(())
-            }))
+            with_memory_timed(&mut caller, get, |mem, wasi| {
+                wasi.fill_random(mem.slice_mut(addr(buf), addr(len))?)
+            })
         },
     )?;
     fixed!(linker, "sched_yield", errno::SUCCESS, ());
@@ -697,16 +785,26 @@ pub fn add_to_linker<T: 'static>(
 /// gives the event `EINVAL`); fd_read/fd_write subscriptions on fds 0-2 fire
 /// with `nbytes` 0, and on any other fd their event carries `EBADF`. One
 /// event is written per subscription, in order. Zero subscriptions, or an
-/// unknown subscription tag, is `EINVAL` for the whole call.
+/// unknown subscription tag, is `EINVAL` for the whole call. Up to 2^32
+/// subscriptions can be asked for, so the deadline is checked every
+/// [`CHUNK_SUBSCRIPTIONS`].
 fn poll_oneoff(
     mem: &mut GuestMemory<'_>,
+    wasi: &WasiSandbox,
     subs: u64,
     events: u64,
     count: u32,
     nevents: u64,
-) -> Result<(), i32> {
+) -> Result<(), Fail> {
+    let check = |i: u64| {
+        if i > 0 && i % CHUNK_SUBSCRIPTIONS == 0 && wasi.past_deadline() {
+            Err(Fail::Interrupt)
+        } else {
+            Ok(())
+        }
+    };
     if count == 0 {
-        return Err(errno::INVAL);
+        return Err(errno::INVAL.into());
     }
     let count64 = u64::from(count);
     mem.range(subs, count64 * SUBSCRIPTION_SIZE)?;
@@ -714,15 +812,17 @@ fn poll_oneoff(
     mem.range(nevents, 4)?;
     // Validate every tag first so that an invalid call writes nothing.
     for i in 0..count64 {
+        check(i)?;
         let tag = mem.read_u8(subs + i * SUBSCRIPTION_SIZE + 8)?;
         if tag > EVENTTYPE_FD_WRITE {
-            return Err(errno::INVAL);
+            return Err(errno::INVAL.into());
         }
     }
     // Each subscription is read completely before its event is written, and
     // event i never overlaps a later subscription unless the guest made the
     // arrays overlap on purpose, in which case it sees what it wrote.
     for i in 0..count64 {
+        check(i)?;
         let sub = subs + i * SUBSCRIPTION_SIZE;
         let userdata = mem.read_u64(sub)?;
         let tag = mem.read_u8(sub + 8)?;
@@ -743,7 +843,7 @@ fn poll_oneoff(
                     errno::BADF
                 }
             }
-            _ => return Err(errno::INVAL),
+            _ => return Err(errno::INVAL.into()),
         };
         let mut event = [0u8; EVENT_SIZE as usize];
         event[0..8].copy_from_slice(&userdata.to_le_bytes());
@@ -752,7 +852,7 @@ fn poll_oneoff(
         // fd_readwrite.nbytes (u64 at 16) and .flags (u16 at 24) stay 0.
         mem.write(events + i * EVENT_SIZE, &event)?;
     }
-    mem.write_u32(nevents, count)
+    Ok(mem.write_u32(nevents, count)?)
 }
 
 #[cfg(test)]
@@ -1075,6 +1175,65 @@ mod tests {
             mem[65500..].iter().all(|&x| x == 0),
             "failed call wrote nothing"
         );
+    }
+
+    /// Past the call's deadline, the functions that can be made to do a lot
+    /// of work stop after their first chunk with `Trap::Interrupt`; small
+    /// calls, and calls with no deadline, are unaffected.
+    #[test]
+    fn long_host_calls_stop_at_the_deadline() {
+        // 16 pages = 1 MiB. fd_write's iovec at 0 covers 1 MiB - 64 KiB
+        // from 64 KiB; poll_oneoff gets 8192 zeroed (clock) subscriptions
+        // at 0 and writes their events from 448 KiB.
+        let wat = r#"
+            (module
+              (import "wasi_snapshot_preview1" "random_get"
+                (func $random (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_write"
+                (func $write (param i32 i32 i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "poll_oneoff"
+                (func $poll (param i32 i32 i32 i32) (result i32)))
+              (memory (export "memory") 16)
+              (func (export "small") (result i32) (call $random (i32.const 0) (i32.const 65536)))
+              (func (export "big") (result i32) (call $random (i32.const 0) (i32.const 1048576)))
+              (func (export "write") (result i32)
+                (i32.store (i32.const 0) (i32.const 65536))
+                (i32.store (i32.const 4) (i32.const 983040))
+                (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+              (func (export "poll") (result i32)
+                (memory.fill (i32.const 0) (i32.const 0) (i32.const 458752))
+                (call $poll (i32.const 0) (i32.const 458752) (i32.const 8192) (i32.const 1048572))))
+        "#;
+        let interrupted = |result: wasmtime::Result<i32>| {
+            result.err().and_then(|e| e.downcast_ref::<Trap>().copied()) == Some(Trap::Interrupt)
+        };
+        let (mut store, instance) = instantiate(wat, Some(1 << 20));
+        store.data_mut().set_deadline(Some(Instant::now()));
+        assert_eq!(
+            call(&mut store, &instance, "small").unwrap(),
+            0,
+            "one chunk"
+        );
+        for name in ["big", "write", "poll"] {
+            assert!(interrupted(call(&mut store, &instance, name)), "{name}");
+        }
+        assert!(
+            store.data().stdout().len() <= CHUNK_BYTES,
+            "fd_write stopped after its first chunk"
+        );
+        let mem = memory(&mut store, &instance);
+        assert!(
+            mem[CHUNK_BYTES..].iter().all(|&b| b == 0),
+            "random_get stopped after its first chunk"
+        );
+        store.data_mut().take_output();
+        store.data_mut().set_deadline(None);
+        for name in ["big", "write", "poll"] {
+            assert_eq!(call(&mut store, &instance, name).unwrap(), 0, "{name}");
+        }
+        assert_eq!(store.data().stdout().len(), 983040);
+        let mem = memory(&mut store, &instance);
+        assert_eq!(u32_at(&mem, 1048572), 8192, "every event written");
     }
 
     #[test]
