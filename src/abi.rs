@@ -2,7 +2,6 @@
 //! call the export, read the `(ptr, len)` result in either form, and turn
 //! `(0, 0)` into the plugin's `last_error`.
 
-use crate::engine::deadline_ticks;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
 use crate::instance::{BufferFunc, GetterFunc, PluginInstance};
@@ -75,7 +74,7 @@ fn call_getter_func(
 }
 
 fn arm_deadline(inst: &mut PluginInstance, timeout_ms: u64) {
-    inst.store.set_epoch_deadline(deadline_ticks(timeout_ms));
+    inst.arm_deadline(timeout_ms);
 }
 
 /// `alloc(len)` and the input written at the returned pointer.
