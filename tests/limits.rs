@@ -351,6 +351,19 @@ fn a_nesting_bomb_is_refused_before_compiling() {
 }
 
 #[test]
+fn too_many_blocks_are_refused_before_compiling() {
+    // 101,000 blocks, 10 deep at most, in 300 KB: under the size and
+    // nesting limits, over the blocks one function may have (a million of
+    // them took 6.7 s and 840 MB to compile).
+    let many = block_runs_module(10_100, 10);
+    refused_at_load(&many, "limit: blocks per function");
+    let host = host(Settings::default());
+    host.add_bytes("fine", &block_runs_module(1_000, 10), None)
+        .unwrap();
+    assert_eq!(host.call("fine", AbiExport::Filter, "x").unwrap(), "x");
+}
+
+#[test]
 fn nesting_at_the_limit_still_loads() {
     let host = host(Settings::default());
     let started = Instant::now();
