@@ -111,7 +111,10 @@ build_wat() {
     if [ "$name" = invalid-module ]; then
       wat2wasm --no-check -o "$BROKEN/$name.wasm" "$src" # must fail validation
     else
-      wat2wasm "${WAT_MV[@]}" -o "$BROKEN/$name.wasm" "$src"
+      # Features a fixture needs (multi-memory, gc, ...): its `;; wat2wasm-flags:` line.
+      local flags=()
+      read -r -a flags <<<"$(sed -n 's/^;; wat2wasm-flags: //p' "$src" | head -n 1)"
+      wat2wasm "${WAT_MV[@]}" "${flags[@]}" -o "$BROKEN/$name.wasm" "$src"
     fi
   done
   printf 'this is not WebAssembly\n' >"$BROKEN/not-wasm.wasm"

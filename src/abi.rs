@@ -2,8 +2,6 @@
 //! call the export, read the `(ptr, len)` result in either form, and turn
 //! `(0, 0)` into the plugin's `last_error`.
 
-use std::time::{Duration, Instant};
-
 use crate::engine::deadline_ticks;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
@@ -84,11 +82,11 @@ fn call_getter_func(
 }
 
 fn arm_deadline(inst: &mut PluginInstance, timeout_ms: u64) {
-    inst.store.set_epoch_deadline(deadline_ticks(timeout_ms));
+    inst.arm_deadline(timeout_ms);
     // Host functions cannot be interrupted by the epoch: the long WASI ones
-    // check this between chunks of work instead.
-    let deadline = Instant::now().checked_add(Duration::from_millis(timeout_ms));
-    inst.store.data_mut().wasi.set_deadline(deadline);
+    // check this (a tick count, no clock read) between chunks of work.
+    let deadline = crate::ticks::now().saturating_add(deadline_ticks(timeout_ms));
+    inst.store.data_mut().wasi.set_deadline(Some(deadline));
 }
 
 /// `alloc(len)` and the input written at the returned pointer.

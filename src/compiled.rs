@@ -11,6 +11,7 @@ use crate::exports::{AbiExport, ExportTable};
 use crate::imports::{check_imports, shared_linker};
 use crate::instance::PluginInstance;
 use crate::store::{Limits, StoreState};
+use crate::validate::{check_structure, LIMITS};
 
 pub struct CompiledPlugin {
     pub pre: InstancePre<StoreState>,
@@ -34,6 +35,9 @@ impl CompiledPlugin {
     /// exports. `hooks` is left empty: it needs an instance (see
     /// [`CompiledPlugin::read_hooks`]).
     pub fn compile(wasm: &[u8], cache: Option<&ModuleCache>) -> Result<Self> {
+        // Before the cache too: a cached entry of a module past today's
+        // limits must not load either.
+        check_structure(wasm, &LIMITS)?;
         let compiled = compile(shared_engine(), wasm, cache)?;
         let module = compiled.module;
         let wasi = check_imports(&module)?;

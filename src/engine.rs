@@ -4,7 +4,10 @@
 //! Every host shares the engine, so compiled code is made once per process
 //! configuration. Time limits use epoch interruption: one background thread
 //! bumps the engine's epoch every [`EPOCH_TICK`], and each store sets its
-//! deadline in ticks before every call.
+//! deadline in ticks before every call. When the deadline comes, the store
+//! compares the thread's CPU time with the limit and either stops the call
+//! or moves the deadline on (see `store::CallClock`), so the limit is CPU
+//! time, checked at no cost per call.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -30,13 +33,28 @@ pub fn deadline_ticks(timeout_ms: u64) -> u64 {
     timeout_ms.div_ceil(tick_ms) + 1
 }
 
+/// The ticks to wait for `nanos` of wall-clock time to pass (at least one).
+pub fn ticks_for_nanos(nanos: u64) -> u64 {
+    let tick = EPOCH_TICK.as_nanos().max(1) as u64;
+    nanos.div_ceil(tick).max(1)
+}
+
 fn engine_config() -> Config {
     let mut config = Config::new();
     config
         .epoch_interruption(true)
         .cranelift_opt_level(OptLevel::Speed)
         .wasm_multi_value(true)
-        .wasm_bulk_memory(true);
+        .wasm_bulk_memory(true)
+        // What the ABI does not need and the memory cap could not see, off
+        // (`validate` refuses it first, naming it; this is the backstop):
+        // a second memory, the GC heap (GC types, and exceptions, whose
+        // objects live in it), and 64-bit memories (the ABI passes i32s).
+        .wasm_multi_memory(false)
+        .wasm_gc(false)
+        .wasm_exceptions(false)
+        .wasm_memory64(false)
+        .wasm_stack_switching(false);
     config
 }
 
@@ -55,6 +73,7 @@ fn start_epoch_ticker(engine: &Engine) {
                 let due = started.elapsed().as_nanos() / tick_nanos;
                 while ticks < due {
                     engine.increment_epoch();
+                    crate::ticks::advance();
                     ticks += 1;
                 }
                 drop(engine);
@@ -72,6 +91,9 @@ mod tests {
     fn deadline_covers_the_timeout() {
         assert_eq!(deadline_ticks(0), 1);
         assert_eq!(deadline_ticks(1000), 1001);
+        assert_eq!(ticks_for_nanos(0), 1);
+        assert_eq!(ticks_for_nanos(1), 1);
+        assert_eq!(ticks_for_nanos(1_000_001), 2);
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! and the epoch deadline) and typed handles to its ABI exports, looked up
 //! once when the instance is made.
 
-use wasmtime::{Instance, InstancePre, Memory, Store, TypedFunc};
+use wasmtime::{Instance, InstancePre, Memory, Store, Trap, TypedFunc, UpdateDeadline};
 
-use crate::engine::{deadline_ticks, shared_engine};
+use crate::engine::{shared_engine, ticks_for_nanos};
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::{AbiExport, ExportTable, ResultForm};
 use crate::store::{Limits, StoreState};
@@ -52,8 +52,12 @@ impl PluginInstance {
         let state = StoreState::new(name, capture_limit, limits.memory_limit_bytes);
         let mut store = Store::new(shared_engine(), state);
         store.limiter(StoreState::limiter);
-        store.epoch_deadline_trap();
-        store.set_epoch_deadline(deadline_ticks(limits.timeout_ms));
+        store.epoch_deadline_callback(|mut store| match store.data_mut().clock.check() {
+            Some(wait_nanos) => Ok(UpdateDeadline::Continue(ticks_for_nanos(wait_nanos))),
+            // What `epoch_deadline_trap` raises, so the call is a TIMEOUT.
+            None => Err(Trap::Interrupt.into()),
+        });
+        arm(&mut store, limits.timeout_ms);
 
         let fail = |err: wasmtime::Error, export: &str| {
             classify(err, &limits).with_plugin(name).with_export(export)
@@ -106,6 +110,29 @@ impl PluginInstance {
             calls: 0,
             broken: false,
         })
+    }
+}
+
+/// Starts the time limit of a call: `timeout_ms` of the thread's CPU time.
+fn arm(store: &mut Store<StoreState>, timeout_ms: u64) {
+    store.data_mut().clock.arm(timeout_ms);
+    // The first check at the next tick: it reads the CPU clock and sets the
+    // real deadline (see `CallClock`).
+    store.set_epoch_deadline(1);
+}
+
+impl PluginInstance {
+    /// Arms the time limit of the next call: it is stopped with TIMEOUT
+    /// once it has used `timeout_ms` of CPU time (any value, also one below
+    /// the instance's `limits.timeout_ms`).
+    pub fn arm_deadline(&mut self, timeout_ms: u64) {
+        arm(&mut self.store, timeout_ms);
+    }
+
+    /// Bytes of memory and table it holds, as the memory cap counts them
+    /// (every memory and table, not only the exported `memory`).
+    pub fn footprint_bytes(&self) -> u64 {
+        self.store.data().footprint_bytes()
     }
 }
 

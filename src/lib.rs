@@ -9,7 +9,8 @@
 //! limit and abort errors); `imports`, `trap`, `exports`, `instance` and `abi`
 //! (one instance and the call protocol); `cache` and `compiled` (a compiled
 //! plugin, shared); `pool`, `memo`, `output` and `plugin` (a live plugin);
-//! `workers`, `completions` and `host`; then `binding`.
+//! `workers`, `completions` and `host`; then `binding`. `validate` (the
+//! structural checks before compiling) depends only on `error`.
 //!
 //! # Call paths
 //!
@@ -76,7 +77,9 @@ pub mod plugin;
 pub mod pool;
 pub mod settings;
 pub mod store;
+pub mod ticks;
 pub mod trap;
+pub mod validate;
 pub mod wasi;
 pub mod workers;
 

@@ -15,14 +15,14 @@ use crate::instance::PluginInstance;
 pub struct RecyclePolicy {
     /// After this many calls; 0 = never.
     pub after_calls: u64,
-    /// Once its linear memory is larger than this many bytes.
+    /// Once its memory and table together are larger than this many bytes.
     pub above_memory_bytes: u64,
 }
 
 impl RecyclePolicy {
     fn is_due(&self, instance: &PluginInstance) -> bool {
         (self.after_calls > 0 && instance.calls >= self.after_calls)
-            || instance.memory.data_size(&instance.store) as u64 > self.above_memory_bytes
+            || instance.footprint_bytes() > self.above_memory_bytes
     }
 }
 

@@ -111,9 +111,10 @@ pub struct WasiSandbox {
     stderr_dropped: u64,
     rng_state: u64,
     monotonic_origin: Instant,
-    /// When the call in progress must stop; `None` = no limit here (the
-    /// epoch deadline still stops the guest's own code).
-    deadline: Option<Instant>,
+    /// The tick (`ticks::now()`) at which the call in progress must stop;
+    /// `None` = no limit here (the epoch deadline still stops the guest's
+    /// own code).
+    deadline: Option<u64>,
 }
 
 impl WasiSandbox {
@@ -137,13 +138,13 @@ impl WasiSandbox {
     /// Sets when the call about to start must stop (the host sets it with
     /// the store's epoch deadline, before every call). Long host functions
     /// check it between chunks of work.
-    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+    pub fn set_deadline(&mut self, deadline: Option<u64>) {
         self.deadline = deadline;
     }
 
     /// Whether the call in progress has run past its deadline.
     fn past_deadline(&self) -> bool {
-        self.deadline.is_some_and(|at| Instant::now() >= at)
+        self.deadline.is_some_and(|at| crate::ticks::now() >= at)
     }
 
     /// Fills `out` from the generator, checking the deadline between
@@ -1208,7 +1209,7 @@ mod tests {
             result.err().and_then(|e| e.downcast_ref::<Trap>().copied()) == Some(Trap::Interrupt)
         };
         let (mut store, instance) = instantiate(wat, Some(1 << 20));
-        store.data_mut().set_deadline(Some(Instant::now()));
+        store.data_mut().set_deadline(Some(crate::ticks::now()));
         assert_eq!(
             call(&mut store, &instance, "small").unwrap(),
             0,

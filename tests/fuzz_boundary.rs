@@ -949,7 +949,7 @@ fn loader_survives_mutated_plugins() {
     );
     fuzz(
         "loader/mutated",
-        0.35,
+        0.25,
         1000,
         strategy,
         |(seed, wat_mutations, mutations)| {
@@ -1002,6 +1002,287 @@ fn every_seed_loads_and_behaves() {
         Ok("rich")
     );
     host.close();
+}
+
+// ---------------------------------------------------------------------------
+// (a2) Valid random modules: wasm-smith, with the ABI grafted on.
+
+/// wasm-smith's settings: what alloy-wasm accepts (one memory, at most one
+/// table, no imports, no GC, exceptions, threads or memory64), small sizes.
+fn smith_config(max_memory_bytes: u64) -> wasm_smith::Config {
+    wasm_smith::Config {
+        max_imports: 0,
+        min_memories: 1,
+        max_memories: 1,
+        max_memory32_bytes: max_memory_bytes,
+        max_tables: 1,
+        max_table_elements: 200_000,
+        max_funcs: 20,
+        max_instructions: 200,
+        max_exports: 0,
+        gc_enabled: false,
+        exceptions_enabled: false,
+        threads_enabled: false,
+        memory64_enabled: false,
+        ..wasm_smith::Config::default()
+    }
+}
+
+/// A section's id and contents.
+type Section = (u8, Vec<u8>);
+
+/// The sections of `wasm`, custom sections left out.
+fn split_sections(wasm: &[u8]) -> Vec<Section> {
+    let mut out = Vec::new();
+    let mut at = 8;
+    while at < wasm.len() {
+        let id = wasm[at];
+        let (size, _) = read_leb(&wasm[at + 1..]).expect("a section size");
+        let start = at + 1 + leb_len(&wasm[at + 1..]);
+        if id != 0 {
+            out.push((id, wasm[start..start + size as usize].to_vec()));
+        }
+        at = start + size as usize;
+    }
+    out
+}
+
+/// Where each section id goes in a module.
+const SECTION_ORDER: [u8; 13] = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
+
+/// Appends `count` items (already encoded) to the section `id`, creating it
+/// in its place when the module has none.
+fn append_items(sections: &mut Vec<Section>, id: u8, count: u32, items: &[u8]) {
+    let rank = |id: u8| SECTION_ORDER.iter().position(|&s| s == id).unwrap();
+    if let Some((_, contents)) = sections.iter_mut().find(|(s, _)| *s == id) {
+        let (old, len) = read_leb(contents).expect("a vector length");
+        let mut new = leb(old + count);
+        new.extend_from_slice(&contents[len..]);
+        new.extend_from_slice(items);
+        *contents = new;
+        return;
+    }
+    let at = sections
+        .iter()
+        .position(|(s, _)| rank(*s) > rank(id))
+        .unwrap_or(sections.len());
+    let mut contents = leb(count);
+    contents.extend_from_slice(items);
+    sections.insert(at, (id, contents));
+}
+
+/// A value of `ty` on the stack, for calling a function; `None` for types
+/// that have no default (non-nullable references).
+fn default_value(ty: wasmparser::ValType) -> Option<Vec<u8>> {
+    use wasmparser::ValType;
+    Some(match ty {
+        ValType::I32 => vec![0x41, 0x00],
+        ValType::I64 => vec![0x42, 0x00],
+        ValType::F32 => vec![0x43, 0, 0, 0, 0],
+        ValType::F64 => vec![0x44, 0, 0, 0, 0, 0, 0, 0, 0],
+        ValType::V128 => [&[0xfd, 0x0c][..], &[0u8; 16]].concat(),
+        ValType::Ref(r) if r.is_nullable() && r.is_func_ref() => vec![0xd0, 0x70],
+        ValType::Ref(r) if r.is_nullable() && r.is_extern_ref() => vec![0xd0, 0x6f],
+        ValType::Ref(_) => return None,
+    })
+}
+
+/// `wasm` (from wasm-smith: no imports, no exports, one memory) with the ABI
+/// grafted on: the memory exported as `memory`, a bump `alloc`, and
+/// `filter` and `shortcode`, which call every function the generator made
+/// (with zero arguments, results dropped), then echo their input.
+fn graft_abi(wasm: &[u8]) -> Vec<u8> {
+    // The generated functions' signatures.
+    let mut types = Vec::new();
+    let mut funcs = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.expect("wasm-smith makes valid modules") {
+            wasmparser::Payload::TypeSection(reader) => {
+                for group in reader {
+                    for ty in group.unwrap().into_types() {
+                        types.push(match ty.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => Some(f),
+                            _ => None,
+                        });
+                    }
+                }
+            }
+            wasmparser::Payload::FunctionSection(reader) => {
+                funcs.extend(reader.into_iter().map(|f| f.unwrap()));
+            }
+            _ => {}
+        }
+    }
+    let mut calls = Vec::new();
+    for (index, ty) in funcs.iter().enumerate() {
+        let Some(Some(ty)) = types.get(*ty as usize) else {
+            continue;
+        };
+        let Some(args) = ty
+            .params()
+            .iter()
+            .map(|p| default_value(*p))
+            .collect::<Option<Vec<_>>>()
+        else {
+            continue;
+        };
+        calls.extend(args.concat());
+        calls.push(0x10); // call
+        calls.extend(leb(index as u32));
+        calls.extend(std::iter::repeat_n(0x1a, ty.results().len())); // drop
+    }
+
+    let first_type = types.len() as u32;
+    let first_func = funcs.len() as u32;
+    let mut sections = split_sections(wasm);
+    // (i32) -> i32 and (i32, i32) -> i64.
+    append_items(
+        &mut sections,
+        1,
+        2,
+        &[0x60, 1, 0x7f, 1, 0x7f, 0x60, 2, 0x7f, 0x7f, 1, 0x7e],
+    );
+    let mut func_types = leb(first_type);
+    func_types.extend(leb(first_type + 1));
+    func_types.extend(leb(first_type + 1));
+    append_items(&mut sections, 3, 3, &func_types);
+    let mut exports = Vec::new();
+    for (name, kind, index) in [
+        ("memory", 0x02, 0),
+        ("alloc", 0x00, first_func),
+        ("filter", 0x00, first_func + 1),
+        ("shortcode", 0x00, first_func + 2),
+    ] {
+        exports.extend(leb(name.len() as u32));
+        exports.extend(name.as_bytes());
+        exports.push(kind);
+        exports.extend(leb(index));
+    }
+    append_items(&mut sections, 7, 4, &exports);
+    let body = |code: &[u8]| {
+        let mut b = leb(code.len() as u32 + 1);
+        b.push(0x00); // no locals
+        b.extend_from_slice(code);
+        b
+    };
+    // alloc: grows an empty memory by a page (if its maximum allows), then
+    // returns 1024.
+    let mut bodies = body(&[
+        0x3f, 0x00, 0x45, 0x04, 0x40, 0x41, 0x01, 0x40, 0x00, 0x1a, 0x0b, 0x41, 0x80, 0x08, 0x0b,
+    ]);
+    // filter, shortcode: the calls, then (ptr << 32) | len.
+    let echo = [
+        calls,
+        vec![0x20, 0, 0xad, 0x42, 32, 0x86, 0x20, 1, 0xad, 0x84, 0x0b],
+    ]
+    .concat();
+    bodies.extend(body(&echo));
+    bodies.extend(body(&echo));
+    append_items(&mut sections, 10, 3, &bodies);
+
+    let mut out = MAGIC_AND_VERSION.to_vec();
+    for (id, contents) in sections {
+        out.push(id);
+        out.extend(leb(contents.len() as u32));
+        out.extend(contents);
+    }
+    out
+}
+
+/// A valid random module with the ABI grafted on, from `seed` bytes.
+fn smith_module(seed: &[u8], max_memory_bytes: u64) -> Option<Vec<u8>> {
+    let mut u = arbitrary::Unstructured::new(seed);
+    let mut module = wasm_smith::Module::new(smith_config(max_memory_bytes), &mut u).ok()?;
+    // Loops and recursion count down a fuel global and trap when it runs
+    // out, so most cases finish instead of timing out.
+    module.ensure_termination(10_000).ok()?;
+    Some(graft_abi(&module.to_bytes()))
+}
+
+/// Loads the module and calls its exports through a host that recycles
+/// after every other call and at 1 MiB: every outcome must be Ok or a coded
+/// error, a valid module is never INVALID_MODULE, and the plugin keeps
+/// serving.
+fn check_valid_module(wasm: &[u8], tally: &Tally) -> TestCaseResult {
+    let host = Host::new(&Settings {
+        threads: 1,
+        timeout_ms: FUZZ_TIMEOUT_MS,
+        memory_limit_mb: 16,
+        recycle_memory_mb: Some(1),
+        recycle_after_calls: 2,
+        cache_dir: None,
+        ..Settings::default()
+    })
+    .expect("a host starts");
+    match host.add_bytes("smith", wasm, None) {
+        Err(err) => {
+            // The memory or table past the cap, or a start function that traps or loops.
+            prop_assert!(
+                [ErrorCode::MemoryLimit, ErrorCode::Trap, ErrorCode::Timeout].contains(&err.code),
+                "a valid module failed to load with {} ({err}); module: {}",
+                err.code,
+                hex(wasm)
+            );
+            tally.add(format!("load {}", err.code));
+        }
+        Ok(info) => {
+            tally.add("load ok");
+            prop_assert!(info.exports.iter().any(|e| e == "filter"));
+            for round in 0..3 {
+                for export in [AbiExport::Filter, AbiExport::Shortcode] {
+                    let input = format!("round {round}");
+                    match host.call("smith", export, &input) {
+                        Ok(out) => {
+                            prop_assert_eq!(&out, &input);
+                            tally.add(format!("{} ok", export.name()));
+                        }
+                        Err(err) => {
+                            prop_assert!(
+                                CALL_CODES.contains(&err.code)
+                                    || err.code == ErrorCode::MemoryLimit,
+                                "{}() failed with {} ({err}); module: {}",
+                                export.name(),
+                                err.code,
+                                hex(wasm)
+                            );
+                            tally.add(format!("{} {}", export.name(), err.code));
+                        }
+                    }
+                }
+            }
+            let stats = host.pool_stats("smith").unwrap();
+            tally.add(format!("recycled {}", stats.recycled.min(3)));
+        }
+    }
+    host.close();
+    Ok(())
+}
+
+#[test]
+fn graft_makes_a_working_plugin() {
+    let wasm = smith_module(&[0u8; 64], 1 << 16).expect("a module from zeros");
+    let host = fuzz_host();
+    host.add_bytes("smith", &wasm, None)
+        .unwrap_or_else(|e| panic!("{e}; module: {}", hex(&wasm)));
+    assert_eq!(host.call("smith", AbiExport::Filter, "hi").unwrap(), "hi");
+}
+
+#[test]
+fn generated_modules_load_run_and_recycle() {
+    let tally = Tally::default();
+    let guard = HangGuard::new("smith");
+    let strategy = (
+        vec(any::<u8>(), 64..4096),
+        select(vec![1u64 << 16, 1 << 20, 4 << 20, 64 << 20]),
+    );
+    fuzz("smith", 0.10, 500, strategy, |(seed, max_memory)| {
+        let Some(wasm) = smith_module(&seed, max_memory) else {
+            tally.add("not generated");
+            return Ok(());
+        };
+        guard.watch(|| hex(&wasm), || check_valid_module(&wasm, &tally))
+    });
+    tally.print("smith");
 }
 
 // ---------------------------------------------------------------------------
