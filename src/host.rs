@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::batch::Batch;
 use crate::cache::ModuleCache;
@@ -169,7 +169,9 @@ impl Host {
 
     /// [`Host::replace_bytes`] from a `.wasm` file.
     pub fn replace_file(&self, name: &str, path: &Path) -> Result<PluginInfo> {
-        let wasm = read_file(path)?;
+        self.ensure_open()?;
+        let wasm = read_file(path, self.settings.max_plugin_file_bytes())
+            .map_err(|e| e.with_plugin(name))?;
         self.replace_bytes(name, &wasm, Some(path.to_path_buf()))
     }
 
