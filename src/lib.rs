@@ -4,6 +4,7 @@
 //! `npm run build` with the `napi-binding` feature.
 
 pub mod abi;
+pub mod about;
 pub mod cache;
 pub mod completions;
 pub mod engine;
@@ -22,6 +23,8 @@ pub mod workers;
 
 #[cfg(feature = "napi-binding")]
 mod binding;
+#[cfg(feature = "napi-binding")]
+mod binding_about;
 #[cfg(feature = "napi-binding")]
 mod js_string;
 

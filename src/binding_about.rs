@@ -1,0 +1,27 @@
+//! The binding's `about()`: what `src/about.rs` reports, for the JS API's
+//! `versions` and `alloy-wasm --version`.
+
+use napi_derive::napi;
+
+use crate::about;
+
+/// What this native binary is: its version, its engine and its target.
+#[napi(object)]
+pub struct About {
+    /// The version of the Rust core (the `.node` file).
+    pub core: String,
+    /// The wasmtime version plugins run on.
+    pub wasmtime: String,
+    /// The Rust target triple the binary was compiled for.
+    pub target: String,
+}
+
+/// What this native binary is: its version, its engine and its target.
+#[napi]
+pub fn about() -> About {
+    About {
+        core: about::CORE_VERSION.to_string(),
+        wasmtime: about::WASMTIME_VERSION.to_string(),
+        target: about::TARGET.to_string(),
+    }
+}
