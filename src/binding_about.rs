@@ -25,3 +25,16 @@ pub fn about() -> About {
         target: about::TARGET.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn about_reports_the_core() {
+        let about = about();
+        assert_eq!(about.core, env!("CARGO_PKG_VERSION"));
+        assert_eq!(about.wasmtime, about::WASMTIME_VERSION);
+        assert_eq!(about.target, about::TARGET);
+    }
+}
