@@ -72,6 +72,19 @@ export declare class NativeHost {
   close(): void
 }
 
+/** What this native binary is: its version, its engine and its target. */
+export declare function about(): About
+
+/** The answer of `about()`. */
+export interface About {
+  /** The version of the Rust core (the `.node` file). */
+  core: string
+  /** The wasmtime version plugins run on. */
+  wasmtime: string
+  /** The Rust target triple the binary was compiled for. */
+  target: string
+}
+
 /** Options for a native host, validated by the JS layer first. */
 export interface NativeHostOptions {
   /** Async worker threads; 0 = available cores. */

@@ -5,7 +5,7 @@ use napi_derive::napi;
 
 use crate::about;
 
-/// What this native binary is: its version, its engine and its target.
+/// The answer of `about()`.
 #[napi(object)]
 pub struct About {
     /// The version of the Rust core (the `.node` file).
