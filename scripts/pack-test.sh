@@ -41,12 +41,25 @@ done
 
 # ------------------------------------------------------------------ 1. pack
 say "packing alloy-wasm $VERSION and alloy-wasm-$PLATFORM into $WORK"
-cp -R npm "$WORK/npm"
-npx --no-install napi artifacts --output-dir . --npm-dir "$WORK/npm" >"$WORK/artifacts.log" 2>&1 ||
+# A staging copy (napi artifacts works inside one project folder): package.json,
+# npm/, and the built .node where a release job would have downloaded it.
+STAGE="$WORK/stage"
+mkdir -p "$STAGE/artifacts"
+# Only this platform's target: napi artifacts (rightly) fails when a target's .node is missing.
+TRIPLE="$(node -p 'require("./js/native").versions.target')"
+node -e '
+const pkg = require("./package.json");
+if (!pkg.napi.targets.includes(process.argv[2])) throw new Error(`${process.argv[2]} is not in napi.targets`);
+pkg.napi.targets = [process.argv[2]];
+require("fs").writeFileSync(process.argv[1], JSON.stringify(pkg, null, 2));
+' "$STAGE/package.json" "$TRIPLE"
+cp -R npm "$STAGE/npm"
+cp "$NODE_FILE" "$STAGE/artifacts/"
+(cd "$STAGE" && "$ROOT/node_modules/.bin/napi" artifacts >"$WORK/artifacts.log" 2>&1) ||
   { cat "$WORK/artifacts.log" >&2; die "napi artifacts failed"; }
-[ -f "$WORK/npm/$PLATFORM/$NODE_FILE" ] || die "napi artifacts did not copy $NODE_FILE into npm/$PLATFORM"
+[ -f "$STAGE/npm/$PLATFORM/$NODE_FILE" ] || die "napi artifacts did not copy $NODE_FILE into npm/$PLATFORM"
 mkdir -p "$WORK/tarballs"
-(cd "$WORK/npm/$PLATFORM" && npm pack --silent --pack-destination "$WORK/tarballs" >/dev/null)
+(cd "$STAGE/npm/$PLATFORM" && npm pack --silent --pack-destination "$WORK/tarballs" >/dev/null)
 npm pack --silent --ignore-scripts --pack-destination "$WORK/tarballs" >/dev/null
 ROOT_TGZ="$WORK/tarballs/alloy-wasm-$VERSION.tgz"
 PLATFORM_TGZ="$WORK/tarballs/alloy-wasm-$PLATFORM-$VERSION.tgz"
@@ -73,7 +86,7 @@ done
 export PATH="$STUBS:$PATH"
 unset CARGO_TARGET_DIR RUSTC
 
-ELEVENTY_VERSION="$(node -p 'require("@11ty/eleventy/package.json").version')"
+ELEVENTY_VERSION="$(node -p 'JSON.parse(require("fs").readFileSync("node_modules/@11ty/eleventy/package.json", "utf8")).version')"
 ASTRO_VERSION="$(node -p 'require("./examples/astro-site/package.json").dependencies.astro')"
 APP="$WORK/app"
 mkdir -p "$APP/plugins"
