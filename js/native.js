@@ -63,7 +63,9 @@ try {
   throw noBindingError(cause);
 }
 
-const about = binding.about();
+// A .node built before about() existed (a stale local build) still loads; it just cannot say.
+const about =
+  typeof binding.about === 'function' ? binding.about() : { core: 'unknown', wasmtime: 'unknown', target: 'unknown' };
 
 /** For bug reports: this package's version, the engine's, and the target the binary was built for. */
 const versions = Object.freeze({
