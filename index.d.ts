@@ -18,7 +18,7 @@ export declare class NativeHost {
    * `on_complete(ids, outputs, ok)` is called on the JS thread with the
    * async calls (`filterAsync` and friends) that finished.
    */
-  constructor(options: NativeHostOptions, onComplete: (ids: number[], outputs: string[], ok: boolean[]) => void)
+  constructor(options: Record<string, unknown>, onComplete: (ids: number[], outputs: string[], ok: boolean[]) => void)
   /**
    * Keeps Node's event loop alive (`true`) while async calls are in
    * flight, or lets it exit (`false`). Called by the JS layer when its
@@ -62,7 +62,6 @@ export declare class NativeHost {
   get threads(): number
   filterSync(plugin: string, input: JsInput): JsText
   shortcodeSync(plugin: string, inputJson: JsInput): JsText
-  hookSync(plugin: string, payloadJson: JsInput): JsText
   /** `filter` on every input, spread over all workers; outputs in input order. */
   filterMany(plugin: string, inputs: Array<JsInput>): Promise<string[]>
   /**
@@ -85,29 +84,11 @@ export interface About {
   target: string
 }
 
-/** Options for a native host, validated by the JS layer first. */
-export interface NativeHostOptions {
-  /** Async worker threads; 0 = available cores. */
-  threads: number
-  /** Per-call time limit in milliseconds. */
-  timeoutMs: number
-  /** Per-instance linear memory cap in MiB. */
-  memoryLimitMb: number
-  /** Keep at most this many bytes of guest stdout/stderr; absent discards them. */
-  captureOutput?: number
-  /** Compiled-module cache folder; absent disables the cache. */
-  cacheDir?: string
-  /** Replace an instance after this many calls; 0 = never. */
-  recycleAfterCalls: number
-  /** Replace an instance once its memory passes this many MiB. */
-  recycleMemoryMb: number
-  /** Memoize every plugin's outputs. */
-  memoizeAll: boolean
-  /** Memoize only these plugins' outputs. */
-  memoizeOnly?: Array<string>
-  /** Budget of the memo in MiB. */
-  memoizeMb: number
-}
+/** The default host options (`DEFAULT_OPTIONS` in JS). */
+export declare function defaultOptions(): Record<string, unknown>
+
+/** Every error code a `PluginError` can carry. */
+export declare function errorCodes(): Array<string>
 
 /** The memo's counters. */
 export interface NativeMemoStats {
@@ -149,3 +130,9 @@ export interface NativePoolStats {
   instancesDiscarded: number
   idleInstances: number
 }
+
+/**
+ * The options with defaults filled in (`recycleMemoryMb` resolved), or
+ * INVALID_OPTIONS naming every problem. `PluginHost` calls this first.
+ */
+export declare function resolveOptions(options?: Record<string, unknown> | undefined): Record<string, unknown>

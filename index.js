@@ -837,3 +837,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeHost = nativeBinding.NativeHost
 module.exports.about = nativeBinding.about
+module.exports.defaultOptions = nativeBinding.defaultOptions
+module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.resolveOptions = nativeBinding.resolveOptions

@@ -6,25 +6,8 @@
 
 const NATIVE_MARK = '\u0001alloy-wasm:';
 
-/** Every code a PluginError can carry (see CONTRACT.md). */
-const ErrorCodes = Object.freeze({
-  PLUGIN_NOT_FOUND: 'PLUGIN_NOT_FOUND',
-  MISSING_EXPORT: 'MISSING_EXPORT',
-  INVALID_MODULE: 'INVALID_MODULE',
-  UNSUPPORTED_IMPORT: 'UNSUPPORTED_IMPORT',
-  PLUGIN_ERROR: 'PLUGIN_ERROR',
-  BAD_RESULT: 'BAD_RESULT',
-  INVALID_HOOKS: 'INVALID_HOOKS',
-  INVALID_JSON: 'INVALID_JSON',
-  TRAP: 'TRAP',
-  TIMEOUT: 'TIMEOUT',
-  MEMORY_LIMIT: 'MEMORY_LIMIT',
-  INVALID_OPTIONS: 'INVALID_OPTIONS',
-  INVALID_INPUT: 'INVALID_INPUT',
-  IO_ERROR: 'IO_ERROR',
-  DUPLICATE_PLUGIN: 'DUPLICATE_PLUGIN',
-  HOST_CLOSED: 'HOST_CLOSED',
-});
+/** Every code a PluginError can carry, from the Rust core's one list (README "Errors"). */
+const ErrorCodes = Object.freeze(Object.fromEntries(require('../index.js').errorCodes().map((code) => [code, code])));
 
 class PluginError extends Error {
   /**

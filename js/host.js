@@ -6,7 +6,7 @@
 const path = require('node:path');
 const { NativeHost } = require('../index.js');
 const { PluginError, ErrorCodes, pluginError, fromNative } = require('./errors');
-const { resolveOptions, captureBytes } = require('./options');
+const { resolveOptions } = require('./options');
 const { HookRegistry } = require('./hooks');
 const { Completions } = require('./completions');
 
@@ -52,16 +52,8 @@ class PluginHost {
     const resolved = resolveOptions(options);
     const completions = new Completions();
     const native = callNative(() => new NativeHost({
-      threads: resolved.threads,
-      timeoutMs: resolved.timeoutMs,
-      memoryLimitMb: resolved.memoryLimitMb,
-      cacheDir: resolved.cacheDir === null ? undefined : path.resolve(resolved.cacheDir),
-      recycleAfterCalls: resolved.recycleAfterCalls,
-      recycleMemoryMb: resolved.recycleMemoryMb,
-      captureOutput: captureBytes(resolved.captureOutput),
-      memoizeAll: resolved.memoize === true,
-      memoizeOnly: Array.isArray(resolved.memoize) ? resolved.memoize : undefined,
-      memoizeMb: resolved.memoizeMb,
+      ...resolved,
+      cacheDir: resolved.cacheDir === null ? null : path.resolve(resolved.cacheDir),
     }, completions.settle));
     completions.attach(native);
     return new PluginHost(CONSTRUCT, native, resolved, completions);

@@ -81,7 +81,8 @@ export type ErrorCode =
   | 'INVALID_INPUT'
   | 'IO_ERROR'
   | 'DUPLICATE_PLUGIN'
-  | 'HOST_CLOSED';
+  | 'HOST_CLOSED'
+  | 'INTERNAL';
 
 export declare const ErrorCodes: { readonly [K in ErrorCode]: K };
 

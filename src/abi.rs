@@ -11,6 +11,20 @@ use crate::trap::classify;
 /// Calls a `(ptr, len) -> (ptr, len)` export with `input` and returns its
 /// UTF-8 output. Errors carry the export's name, not the plugin's.
 pub fn call_export(inst: &mut PluginInstance, export: AbiExport, input: &[u8]) -> Result<String> {
+    let timeout_ms = inst.limits.timeout_ms;
+    call_export_with(inst, export, input, timeout_ms, str::to_owned)
+}
+
+/// [`call_export`] stopped after `timeout_ms` (at most the instance's
+/// limit), handing the output to `take` while it is still in guest memory
+/// (so a caller that copies it elsewhere copies it once).
+pub fn call_export_with<T>(
+    inst: &mut PluginInstance,
+    export: AbiExport,
+    input: &[u8],
+    timeout_ms: u64,
+    take: impl FnOnce(&str) -> T,
+) -> Result<T> {
     let name = export.name();
     if inst.funcs.buffer(export).is_none() {
         return Err(PluginError::new(
@@ -19,7 +33,7 @@ pub fn call_export(inst: &mut PluginInstance, export: AbiExport, input: &[u8]) -
         )
         .with_export(name));
     }
-    arm_deadline(inst);
+    arm_deadline(inst, timeout_ms.min(inst.limits.timeout_ms));
     let (ptr, len) = write_input(inst, input).map_err(|e| e.with_export(name))?;
     let limits = inst.limits;
     let result = match inst.funcs.buffer(export) {
@@ -28,14 +42,14 @@ pub fn call_export(inst: &mut PluginInstance, export: AbiExport, input: &[u8]) -
         None => unreachable!("checked above"),
     };
     let (out_ptr, out_len) = result.map_err(|e| classify(e, &limits).with_export(name))?;
-    finish(inst, out_ptr, out_len).map_err(|e| e.with_export(name))
+    finish(inst, out_ptr, out_len, take).map_err(|e| e.with_export(name))
 }
 
 /// Calls a `() -> (ptr, len)` export (`hooks`, `last_error`) and returns its
 /// UTF-8 output.
 pub fn call_getter(inst: &mut PluginInstance, export: AbiExport) -> Result<String> {
     let name = export.name();
-    arm_deadline(inst);
+    arm_deadline(inst, inst.limits.timeout_ms);
     let limits = inst.limits;
     let (out_ptr, out_len) = call_getter_func(inst, export)
         .ok_or_else(|| {
@@ -46,7 +60,7 @@ pub fn call_getter(inst: &mut PluginInstance, export: AbiExport) -> Result<Strin
             .with_export(name)
         })?
         .map_err(|e| classify(e, &limits).with_export(name))?;
-    finish(inst, out_ptr, out_len).map_err(|e| e.with_export(name))
+    finish(inst, out_ptr, out_len, str::to_owned).map_err(|e| e.with_export(name))
 }
 
 /// Calls a getter export; `None` when the plugin does not have it.
@@ -60,9 +74,8 @@ fn call_getter_func(
     })
 }
 
-fn arm_deadline(inst: &mut PluginInstance) {
-    let ticks = deadline_ticks(inst.limits.timeout_ms);
-    inst.store.set_epoch_deadline(ticks);
+fn arm_deadline(inst: &mut PluginInstance, timeout_ms: u64) {
+    inst.store.set_epoch_deadline(deadline_ticks(timeout_ms));
 }
 
 /// `alloc(len)` and the input written at the returned pointer.
@@ -109,14 +122,19 @@ fn unpack(packed: i64) -> (i32, i32) {
 
 /// Reads a result: `(0, 0)` is the plugin's error; anything outside memory or
 /// not UTF-8 is BAD_RESULT.
-fn finish(inst: &mut PluginInstance, ptr: i32, len: i32) -> Result<String> {
+fn finish<T>(
+    inst: &mut PluginInstance,
+    ptr: i32,
+    len: i32,
+    take: impl FnOnce(&str) -> T,
+) -> Result<T> {
     if ptr == 0 && len == 0 {
         let detail = last_error_text(inst)
             .unwrap_or_else(|| "returned (0, 0), the ABI's error result".to_owned());
         return Err(PluginError::new(ErrorCode::PluginError, detail));
     }
     let bytes = result_bytes(inst.memory.data(&inst.store), ptr, len)?;
-    decode_output(bytes).map(str::to_owned)
+    decode_output(bytes).map(take)
 }
 
 /// The `len` bytes at `ptr` in a guest memory `data`, or BAD_RESULT when any

@@ -2,7 +2,6 @@
 //! napi error whose message is [`ERROR_MARK`] followed by JSON, which the
 //! hand-written JS layer (js/errors.js) turns into a `PluginError`.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use std::sync::OnceLock;
@@ -11,13 +10,16 @@ use napi::bindgen_prelude::{AsyncTask, Buffer, FnArgs, Function, Object, ToNapiV
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Status};
 use napi_derive::napi;
+use serde_json::Value;
 
 use crate::completions::CompletionQueue;
+use crate::error::ErrorCode;
 use crate::error::{PluginError, Result};
 use crate::exports::AbiExport;
-use crate::host::{Host, HostOptions, Memoize};
+use crate::host::Host;
 use crate::js_string::{JsInput, JsText};
 use crate::plugin::PluginInfo;
+use crate::settings::Settings;
 use crate::workers::run_caught;
 
 /// Marks a message that carries a coded plugin error as JSON.
@@ -47,29 +49,27 @@ type CompletionArgs = FnArgs<(Vec<u32>, Vec<JsText>, Vec<bool>)>;
 /// in flight.
 type WakeJs = ThreadsafeFunction<(), (), CompletionArgs, Status, false, true>;
 
-/// Options for a native host, validated by the JS layer first.
-#[napi(object)]
-pub struct NativeHostOptions {
-    /// Async worker threads; 0 = available cores.
-    pub threads: u32,
-    /// Per-call time limit in milliseconds.
-    pub timeout_ms: f64,
-    /// Per-instance linear memory cap in MiB.
-    pub memory_limit_mb: f64,
-    /// Keep at most this many bytes of guest stdout/stderr; absent discards them.
-    pub capture_output: Option<u32>,
-    /// Compiled-module cache folder; absent disables the cache.
-    pub cache_dir: Option<String>,
-    /// Replace an instance after this many calls; 0 = never.
-    pub recycle_after_calls: f64,
-    /// Replace an instance once its memory passes this many MiB.
-    pub recycle_memory_mb: f64,
-    /// Memoize every plugin's outputs.
-    pub memoize_all: bool,
-    /// Memoize only these plugins' outputs.
-    pub memoize_only: Option<Vec<String>>,
-    /// Budget of the memo in MiB.
-    pub memoize_mb: f64,
+/// The options with defaults filled in (`recycleMemoryMb` resolved), or
+/// INVALID_OPTIONS naming every problem. `PluginHost` calls this first.
+#[napi(ts_return_type = "Record<string, unknown>")]
+pub fn resolve_options(
+    #[napi(ts_arg_type = "Record<string, unknown> | undefined")] options: Option<Value>,
+) -> napi::Result<Value> {
+    Settings::from_js(&options.unwrap_or(Value::Null))
+        .map(|settings| settings.to_js())
+        .map_err(to_napi)
+}
+
+/// The default host options (`DEFAULT_OPTIONS` in JS).
+#[napi(ts_return_type = "Record<string, unknown>")]
+pub fn default_options() -> Value {
+    Settings::defaults_js()
+}
+
+/// Every error code a `PluginError` can carry.
+#[napi]
+pub fn error_codes() -> Vec<&'static str> {
+    ErrorCode::ALL.iter().map(|code| code.as_str()).collect()
 }
 
 /// What a plugin wrote to stdout/stderr since the last `output()` call.
@@ -149,26 +149,12 @@ impl NativeHost {
     /// async calls (`filterAsync` and friends) that finished.
     #[napi(constructor)]
     pub fn new(
-        options: NativeHostOptions,
+        #[napi(ts_arg_type = "Record<string, unknown>")] options: Value,
         #[napi(ts_arg_type = "(ids: number[], outputs: string[], ok: boolean[]) => void")]
         on_complete: Function<'_, CompletionArgs, ()>,
     ) -> napi::Result<Self> {
-        let options = HostOptions {
-            threads: options.threads as usize,
-            timeout_ms: options.timeout_ms as u64,
-            memory_limit_mb: options.memory_limit_mb as u64,
-            capture_output: options.capture_output.map(|n| n as usize),
-            cache_dir: options.cache_dir.map(PathBuf::from),
-            recycle_after_calls: options.recycle_after_calls as u64,
-            recycle_memory_mb: options.recycle_memory_mb as u64,
-            memoize: match (options.memoize_all, options.memoize_only) {
-                (true, _) => Memoize::All,
-                (false, Some(names)) => Memoize::Only(names),
-                (false, None) => Memoize::None,
-            },
-            memoize_mb: options.memoize_mb as u64,
-        };
-        let host = Host::new(&options).map_err(to_napi)?;
+        let settings = Settings::from_js(&options).map_err(to_napi)?;
+        let host = Host::new(&settings).map_err(to_napi)?;
         let wake_js: Arc<OnceLock<WakeJs>> = Arc::new(OnceLock::new());
         let completions = Arc::new(CompletionQueue::new({
             let wake_js = Arc::clone(&wake_js);
@@ -367,11 +353,6 @@ impl NativeHost {
     #[napi]
     pub fn shortcode_sync(&self, plugin: String, input_json: JsInput) -> napi::Result<JsText> {
         self.call_sync(&plugin, AbiExport::Shortcode, &input_json.0)
-    }
-
-    #[napi]
-    pub fn hook_sync(&self, plugin: String, payload_json: JsInput) -> napi::Result<JsText> {
-        self.call_sync(&plugin, AbiExport::Hook, &payload_json.0)
     }
 
     /// `filter` on every input, spread over all workers; outputs in input order.

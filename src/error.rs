@@ -28,10 +28,12 @@ pub enum ErrorCode {
     DuplicatePlugin,
     /// A call on a host after `close()`.
     HostClosed,
+    /// A bug in alloy-wasm itself (never the plugin's fault).
+    Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::PluginNotFound,
         ErrorCode::MissingExport,
         ErrorCode::InvalidModule,
@@ -48,6 +50,7 @@ impl ErrorCode {
         ErrorCode::IoError,
         ErrorCode::DuplicatePlugin,
         ErrorCode::HostClosed,
+        ErrorCode::Internal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +71,7 @@ impl ErrorCode {
             ErrorCode::IoError => "IO_ERROR",
             ErrorCode::DuplicatePlugin => "DUPLICATE_PLUGIN",
             ErrorCode::HostClosed => "HOST_CLOSED",
+            ErrorCode::Internal => "INTERNAL",
         }
     }
 

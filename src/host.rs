@@ -3,74 +3,18 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::cache::ModuleCache;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
-use crate::instance::Limits;
 use crate::memo::{Memo, MemoStats};
 use crate::output::CapturedOutput;
-use crate::plugin::{LoadContext, Plugin, PluginInfo, PluginSettings};
-use crate::pool::{PoolStats, RecyclePolicy};
+use crate::plugin::{LoadContext, Plugin, PluginInfo};
+use crate::pool::PoolStats;
+use crate::settings::{Memoize, Settings};
 use crate::workers::Workers;
-
-/// Options of a host, already validated by the caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostOptions {
-    /// Async worker threads; 0 = available cores.
-    pub threads: usize,
-    pub timeout_ms: u64,
-    pub memory_limit_mb: u64,
-    /// Keep at most this many bytes of each guest's stdout/stderr; `None` discards.
-    pub capture_output: Option<usize>,
-    /// Where compiled modules are cached; `None` disables the cache.
-    pub cache_dir: Option<PathBuf>,
-    /// Replace an instance after this many calls; 0 = never.
-    pub recycle_after_calls: u64,
-    /// Replace an instance once its memory is larger than this many MiB.
-    pub recycle_memory_mb: u64,
-    /// Which plugins' outputs are memoized.
-    pub memoize: Memoize,
-    /// Budget of the memo, in MiB, shared by the memoized plugins.
-    pub memoize_mb: u64,
-}
-
-/// Which plugins are pure, so their outputs may be memoized.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Memoize {
-    #[default]
-    None,
-    All,
-    Only(Vec<String>),
-}
-
-impl Memoize {
-    fn covers(&self, name: &str) -> bool {
-        match self {
-            Memoize::None => false,
-            Memoize::All => true,
-            Memoize::Only(names) => names.iter().any(|n| n == name),
-        }
-    }
-}
-
-impl Default for HostOptions {
-    fn default() -> Self {
-        HostOptions {
-            threads: 0,
-            timeout_ms: 1000,
-            memory_limit_mb: 256,
-            capture_output: None,
-            cache_dir: Some(PathBuf::from(".alloy/wasm-cache")),
-            recycle_after_calls: 10_000,
-            recycle_memory_mb: 32,
-            memoize: Memoize::None,
-            memoize_mb: 64,
-        }
-    }
-}
 
 #[derive(Default)]
 struct Registry {
@@ -82,40 +26,34 @@ struct Registry {
 pub struct Host {
     registry: RwLock<Registry>,
     workers: Workers,
-    settings: PluginSettings,
+    settings: Settings,
     cache: Option<ModuleCache>,
-    memoize: Memoize,
-    /// Made when the first memoized plugin loads.
+    /// Shared by the memoized plugins; `None` when nothing is memoized.
     memo: Option<Arc<Memo>>,
+    closed: AtomicBool,
 }
 
 impl Host {
-    pub fn new(options: &HostOptions) -> Result<Self> {
-        let workers = Workers::new(options.threads)?;
-        let settings = PluginSettings {
-            limits: Limits {
-                timeout_ms: options.timeout_ms,
-                memory_limit_bytes: options.memory_limit_mb.saturating_mul(1 << 20),
-            },
-            capture_output: options.capture_output,
-            max_idle_instances: workers.threads() + 1,
-            recycle: RecyclePolicy {
-                after_calls: options.recycle_after_calls,
-                above_memory_bytes: options.recycle_memory_mb.saturating_mul(1 << 20),
-            },
-        };
-        let memo = (options.memoize != Memoize::None).then(|| {
-            let bytes = options.memoize_mb.saturating_mul(1 << 20);
+    /// A host with no plugins; its worker threads start when async work
+    /// first needs them. The settings are validated (INVALID_OPTIONS).
+    pub fn new(settings: &Settings) -> Result<Self> {
+        settings.validate()?;
+        let memo = (settings.memoize != Memoize::None).then(|| {
+            let bytes = settings.memoize_mb.saturating_mul(1 << 20);
             Arc::new(Memo::new(usize::try_from(bytes).unwrap_or(usize::MAX)))
         });
         Ok(Host {
             registry: RwLock::new(Registry::default()),
-            workers,
-            settings,
-            cache: options.cache_dir.clone().map(ModuleCache::new),
-            memoize: options.memoize.clone(),
+            workers: Workers::new(settings.worker_threads()),
+            settings: settings.clone(),
+            cache: settings.cache_dir.clone().map(ModuleCache::new),
             memo,
+            closed: AtomicBool::new(false),
         })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub fn workers(&self) -> &Workers {
@@ -161,9 +99,13 @@ impl Host {
 
     fn load_context(&self, name: &str) -> LoadContext<'_> {
         LoadContext {
-            settings: self.settings,
+            settings: &self.settings,
+            max_idle_instances: self.workers.threads() + 1,
             cache: self.cache.as_ref(),
-            memo: self.memo.clone().filter(|_| self.memoize.covers(name)),
+            memo: self
+                .memo
+                .clone()
+                .filter(|_| self.settings.memoize.covers(name)),
         }
     }
 
@@ -238,10 +180,13 @@ impl Host {
     /// be JSON.
     pub fn call(&self, name: &str, export: AbiExport, input: &str) -> Result<String> {
         let plugin = self.plugin(name)?;
+        self.call_plugin(&plugin, export, input.as_bytes())
+    }
+
+    /// [`Host::call`] on a plugin already looked up.
+    pub fn call_plugin(&self, plugin: &Plugin, export: AbiExport, input: &[u8]) -> Result<String> {
         let output = plugin.call(export, input)?;
-        if export == AbiExport::Hook {
-            check_json(&output).map_err(|e| e.with_plugin(name).with_export("hook"))?;
-        }
+        check_output(plugin.name(), export, &output)?;
         Ok(output)
     }
 
@@ -259,6 +204,20 @@ impl Host {
             .spawn(move || host.call(&name, export, &input), done)
     }
 
+    /// Runs `export` of `plugin` on a worker with `input` and hands the
+    /// result to `done` there (always exactly once).
+    pub fn spawn_plugin_call(
+        self: &Arc<Self>,
+        plugin: Arc<Plugin>,
+        export: AbiExport,
+        input: Vec<u8>,
+        done: impl FnOnce(Result<String>) + Send + 'static,
+    ) {
+        let host = Arc::clone(self);
+        self.workers
+            .spawn(move || host.call_plugin(&plugin, export, &input), done)
+    }
+
     /// Calls `export` on every input, spread over all workers; `done` gets
     /// the outputs in input order, or the error of the lowest failing index
     /// (always exactly once).
@@ -273,11 +232,30 @@ impl Host {
             Ok(plugin) => plugin,
             Err(err) => return done(Err(err)),
         };
-        if inputs.is_empty() {
+        let count = inputs.len();
+        let input_at =
+            move |i: usize, into: &mut Vec<u8>| into.extend_from_slice(inputs[i].as_bytes());
+        self.spawn_batch(plugin, export, count, input_at, done)
+    }
+
+    /// Calls `export` of `plugin` on `count` inputs, each written by
+    /// `input_at(index, buffer)` on the worker that runs it (so inputs can be
+    /// transcoded there), spread over all workers; `done` gets the outputs in
+    /// input order, or the error of the lowest failing index (always exactly
+    /// once).
+    pub fn spawn_batch(
+        self: &Arc<Self>,
+        plugin: Arc<Plugin>,
+        export: AbiExport,
+        count: usize,
+        input_at: impl Fn(usize, &mut Vec<u8>) + Send + Sync + 'static,
+        done: impl FnOnce(Result<Vec<String>>) + Send + 'static,
+    ) {
+        if count == 0 {
             return self.workers.spawn(|| Ok(Vec::new()), done);
         }
-        let batch = Arc::new(Batch::new(inputs));
-        let parts = self.workers.threads().min(batch.inputs.len());
+        let batch = Arc::new(Batch::new(count, input_at));
+        let parts = self.workers.threads().min(count);
         let work = {
             let batch = Arc::clone(&batch);
             Arc::new(move |_part: usize| batch.run(&plugin, export))
@@ -290,15 +268,16 @@ impl Host {
     /// Stops the workers and drops every idle instance. Later calls fail
     /// with HOST_CLOSED. Closing twice is fine.
     pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
         self.workers.shutdown();
         let registry = self.registry.read().unwrap_or_else(|p| p.into_inner());
         for plugin in &registry.order {
-            plugin.release_instances();
+            plugin.retire();
         }
     }
 
     pub fn is_closed(&self) -> bool {
-        self.workers.is_shut_down()
+        self.closed.load(Ordering::Acquire)
     }
 
     fn ensure_open(&self) -> Result<()> {
@@ -313,8 +292,8 @@ impl Host {
 /// One `filterMany` batch: workers take the next index until the inputs run
 /// out or one fails. Indices are handed out in order, so every index below a
 /// failing one has been run, and the error kept is the lowest failing index.
-struct Batch {
-    inputs: Vec<String>,
+struct Batch<F> {
+    input_at: F,
     next: AtomicUsize,
     /// Inputs at or past this index are not started (lowered on failure).
     stop_at: AtomicUsize,
@@ -322,11 +301,11 @@ struct Batch {
     error: Mutex<Option<PluginError>>,
 }
 
-impl Batch {
-    fn new(inputs: Vec<String>) -> Self {
-        let n = inputs.len();
+impl<F: Fn(usize, &mut Vec<u8>)> Batch<F> {
+    fn new(count: usize, input_at: F) -> Self {
+        let n = count;
         Batch {
-            inputs,
+            input_at,
             next: AtomicUsize::new(0),
             stop_at: AtomicUsize::new(n),
             outputs: Mutex::new(vec![None; n]),
@@ -340,7 +319,7 @@ impl Batch {
             (i < self.stop_at.load(Ordering::Acquire)).then_some(i)
         };
         let mut done = Vec::new();
-        let result = plugin.call_each(export, &self.inputs, next, |i, out| done.push((i, out)));
+        let result = plugin.call_each(export, &self.input_at, next, |i, out| done.push((i, out)));
         {
             let mut outputs = self.outputs.lock().unwrap_or_else(|p| p.into_inner());
             for (i, out) in done {
@@ -367,7 +346,7 @@ impl Batch {
             .enumerate()
             .map(|(i, out)| {
                 out.ok_or_else(|| {
-                    PluginError::new(ErrorCode::Trap, "a worker stopped before this input")
+                    PluginError::new(ErrorCode::Internal, "a worker stopped before this input")
                         .with_index(i)
                 })
             })
@@ -375,7 +354,11 @@ impl Batch {
     }
 }
 
-fn check_json(text: &str) -> Result<()> {
+/// What every path checks of an output: a hook's must be JSON.
+pub fn check_output(plugin: &str, export: AbiExport, text: &str) -> Result<()> {
+    if export != AbiExport::Hook {
+        return Ok(());
+    }
     serde_json::from_str::<serde::de::IgnoredAny>(text)
         .map(|_| ())
         .map_err(|e| {
@@ -384,6 +367,8 @@ fn check_json(text: &str) -> Result<()> {
                 ErrorCode::InvalidJson,
                 format!("returned output that is not JSON ({e}): {shown}"),
             )
+            .with_plugin(plugin)
+            .with_export("hook")
         })
 }
 

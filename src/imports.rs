@@ -1,36 +1,14 @@
 //! What a guest may import: WASI preview 1 (sandboxed, see `wasi`) and
 //! AssemblyScript's `env.abort`. Anything else is refused at load.
 
-use std::fmt;
 use std::sync::OnceLock;
 
 use wasmtime::{Caller, Extern, Linker, Module, Store};
 
 use crate::engine::shared_engine;
 use crate::error::{ErrorCode, PluginError, Result};
-use crate::instance::StoreState;
+use crate::store::{GuestAbort, StoreState};
 use crate::wasi::{self, WASI_MODULE};
-
-/// The error `env.abort` raises: AssemblyScript's `abort(message, file, line, column)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GuestAbort {
-    pub message: String,
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
-}
-
-impl fmt::Display for GuestAbort {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "abort: {}", self.message)?;
-        if !self.file.is_empty() {
-            write!(f, " at {}:{}:{}", self.file, self.line, self.column)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for GuestAbort {}
 
 /// The linker every plugin is instantiated with.
 pub fn shared_linker() -> &'static Linker<StoreState> {

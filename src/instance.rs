@@ -2,92 +2,14 @@
 //! and the epoch deadline) and typed handles to its ABI exports, looked up
 //! once when the instance is made.
 
-use std::fmt;
-
-use wasmtime::{Instance, InstancePre, Memory, ResourceLimiter, Store, TypedFunc};
+use wasmtime::{Instance, InstancePre, Memory, Store, TypedFunc};
 
 use crate::engine::{deadline_ticks, shared_engine};
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::{AbiExport, ExportTable, ResultForm};
+use crate::store::{Limits, StoreState};
 use crate::trap::classify;
-use crate::wasi::{GuestExit, WasiSandbox};
-
-/// The limits every call of an instance runs under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub timeout_ms: u64,
-    pub memory_limit_bytes: u64,
-}
-
-/// The error raised when a guest grows memory past its cap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MemoryLimitExceeded {
-    pub limit_bytes: u64,
-    pub requested_bytes: u64,
-}
-
-impl fmt::Display for MemoryLimitExceeded {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "tried to grow memory to {} MiB, past the {} MiB limit (memoryLimitMb)",
-            self.requested_bytes.div_ceil(1 << 20),
-            self.limit_bytes >> 20
-        )
-    }
-}
-
-impl std::error::Error for MemoryLimitExceeded {}
-
-/// Caps linear memory and tables; growing past the cap traps with
-/// [`MemoryLimitExceeded`], so the call fails with MEMORY_LIMIT.
-struct MemoryCap {
-    limit_bytes: u64,
-}
-
-impl ResourceLimiter for MemoryCap {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        if desired as u64 > self.limit_bytes {
-            return Err(wasmtime::Error::new(MemoryLimitExceeded {
-                limit_bytes: self.limit_bytes,
-                requested_bytes: desired as u64,
-            }));
-        }
-        Ok(true)
-    }
-
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        // A table element costs a pointer; hold tables to the same budget.
-        Ok((desired as u64).saturating_mul(8) <= self.limit_bytes)
-    }
-}
-
-/// What a store carries for its instance.
-pub struct StoreState {
-    cap: MemoryCap,
-    pub wasi: WasiSandbox,
-}
-
-impl StoreState {
-    pub fn new(program_name: &str, capture_limit: Option<usize>, memory_limit_bytes: u64) -> Self {
-        StoreState {
-            cap: MemoryCap {
-                limit_bytes: memory_limit_bytes,
-            },
-            wasi: WasiSandbox::new(program_name, capture_limit),
-        }
-    }
-}
+use crate::wasi::GuestExit;
 
 /// A `(ptr, len)`-returning export taking `(ptr, len)`, in either result form.
 #[derive(Clone)]
@@ -129,7 +51,7 @@ impl PluginInstance {
     ) -> Result<Self> {
         let state = StoreState::new(name, capture_limit, limits.memory_limit_bytes);
         let mut store = Store::new(shared_engine(), state);
-        store.limiter(|state| &mut state.cap);
+        store.limiter(StoreState::limiter);
         store.epoch_deadline_trap();
         store.set_epoch_deadline(deadline_ticks(limits.timeout_ms));
 

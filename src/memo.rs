@@ -51,13 +51,13 @@ impl Memo {
         }
     }
 
-    pub fn key(plugin: &str, export: AbiExport, input: &str) -> MemoKey {
+    pub fn key(plugin: &str, export: AbiExport, input: &[u8]) -> MemoKey {
         let mut hasher = blake3::Hasher::new();
         hasher.update(&(plugin.len() as u64).to_le_bytes());
         hasher.update(plugin.as_bytes());
         hasher.update(export.name().as_bytes());
         hasher.update(&[0]);
-        hasher.update(input.as_bytes());
+        hasher.update(input);
         *hasher.finalize().as_bytes()
     }
 
@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn keeps_and_returns_outputs() {
         let memo = Memo::new(10_000);
-        let key = Memo::key("p", AbiExport::Filter, "in");
+        let key = Memo::key("p", AbiExport::Filter, b"in");
         assert_eq!(memo.get(&key), None);
         memo.put(key, "out");
         assert_eq!(memo.get(&key).as_deref(), Some("out"));
@@ -128,14 +128,14 @@ mod tests {
 
     #[test]
     fn keys_differ_by_plugin_export_and_input() {
-        let a = Memo::key("p", AbiExport::Filter, "x");
-        assert_ne!(a, Memo::key("q", AbiExport::Filter, "x"));
-        assert_ne!(a, Memo::key("p", AbiExport::Shortcode, "x"));
-        assert_ne!(a, Memo::key("p", AbiExport::Filter, "y"));
+        let a = Memo::key("p", AbiExport::Filter, b"x");
+        assert_ne!(a, Memo::key("q", AbiExport::Filter, b"x"));
+        assert_ne!(a, Memo::key("p", AbiExport::Shortcode, b"x"));
+        assert_ne!(a, Memo::key("p", AbiExport::Filter, b"y"));
         // The plugin name's length is hashed, so names cannot run into inputs.
         assert_ne!(
-            Memo::key("ab", AbiExport::Filter, "c"),
-            Memo::key("a", AbiExport::Filter, "bc")
+            Memo::key("ab", AbiExport::Filter, b"c"),
+            Memo::key("a", AbiExport::Filter, b"bc")
         );
     }
 
@@ -144,7 +144,7 @@ mod tests {
         let budget = 3 * (100 + ENTRY_OVERHEAD);
         let memo = Memo::new(budget);
         let keys: Vec<MemoKey> = (0..4)
-            .map(|i| Memo::key("p", AbiExport::Filter, &i.to_string()))
+            .map(|i| Memo::key("p", AbiExport::Filter, i.to_string().as_bytes()))
             .collect();
         let output = "x".repeat(100);
         memo.put(keys[0], &output);
@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn an_output_over_the_budget_is_not_kept() {
         let memo = Memo::new(200);
-        let key = Memo::key("p", AbiExport::Filter, "big");
+        let key = Memo::key("p", AbiExport::Filter, b"big");
         memo.put(key, &"y".repeat(500));
         assert_eq!(memo.get(&key), None);
         assert_eq!(memo.stats().bytes, 0);

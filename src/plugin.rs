@@ -1,37 +1,27 @@
-//! A compiled plugin: its module made ready to instantiate, which ABI
-//! exports it has, the hooks it declared, and its pool of ready instances.
+//! A live plugin: its compiled form (shared) plus what changes while it
+//! serves: the pool of ready instances, the memo and the output log.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use wasmtime::InstancePre;
-
-use crate::abi::{call_export, call_getter};
-use crate::cache::{compile, CacheOutcome, ModuleCache};
-use crate::engine::shared_engine;
+use crate::abi::{call_export, call_export_with};
+use crate::cache::{CacheOutcome, ModuleCache};
+use crate::compiled::CompiledPlugin;
 use crate::error::{ErrorCode, PluginError, Result};
-use crate::exports::{AbiExport, ExportTable};
-use crate::imports::{check_imports, shared_linker};
-use crate::instance::{Limits, PluginInstance, StoreState};
+use crate::exports::AbiExport;
+use crate::instance::PluginInstance;
 use crate::memo::Memo;
 use crate::output::{CapturedOutput, OutputLog};
-use crate::pool::{Checkout, InstancePool, PoolStats, RecyclePolicy};
-
-/// How a host runs its plugins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PluginSettings {
-    pub limits: Limits,
-    /// Keep at most this many bytes of guest stdout/stderr; `None` discards.
-    pub capture_output: Option<usize>,
-    /// Idle instances to keep per plugin.
-    pub max_idle_instances: usize,
-    /// When an instance is replaced by a fresh one.
-    pub recycle: RecyclePolicy,
-}
+use crate::pool::{Checkout, InstancePool, PoolStats};
+use crate::settings::Settings;
+use crate::store::Limits;
 
 /// What a plugin is loaded with besides its bytes.
 pub struct LoadContext<'a> {
-    pub settings: PluginSettings,
+    pub settings: &'a Settings,
+    /// Idle instances to keep.
+    pub max_idle_instances: usize,
     /// The compiled-module cache, if the host has one.
     pub cache: Option<&'a ModuleCache>,
     /// The host's memo, if this plugin's outputs are to be memoized.
@@ -61,22 +51,18 @@ pub struct PluginInfo {
 pub struct Plugin {
     name: String,
     path: Option<PathBuf>,
-    exports: ExportTable,
-    hooks: Vec<String>,
-    wasi: bool,
-    size: usize,
-    cache: CacheOutcome,
-    compile_ms: f64,
-    cache_error: Option<String>,
-    pre: InstancePre<StoreState>,
-    settings: PluginSettings,
+    compiled: Arc<CompiledPlugin>,
+    limits: Limits,
+    capture_output: Option<usize>,
     pool: InstancePool,
     output: Option<OutputLog>,
     memo: Option<Arc<Memo>>,
+    /// Set when the host closes: handles held elsewhere stop serving.
+    retired: AtomicBool,
 }
 
 impl Plugin {
-    /// Compiles (or takes from `cache`) and checks a plugin, instantiates
+    /// Compiles (or takes from the cache) and checks a plugin, instantiates
     /// it once (running `_initialize`/`_start`) and reads its hooks. Every
     /// failure names the plugin.
     pub fn load(
@@ -95,34 +81,23 @@ impl Plugin {
         context: LoadContext<'_>,
     ) -> Result<Self> {
         let settings = context.settings;
-        let compiled = compile(shared_engine(), wasm, context.cache)?;
-        let module = compiled.module;
-        let wasi = check_imports(&module)?;
-        let exports = ExportTable::of(&module)?;
-        let pre = shared_linker().instantiate_pre(&module).map_err(|e| {
-            PluginError::new(ErrorCode::UnsupportedImport, format!("cannot link: {e:#}"))
-        })?;
-        let mut plugin = Plugin {
+        let limits = settings.limits();
+        let mut compiled = CompiledPlugin::compile(wasm, context.cache)?;
+        let mut first = compiled.instantiate(name, limits, settings.capture_output)?;
+        compiled.read_hooks(&mut first)?;
+        let plugin = Plugin {
             name: name.to_owned(),
             path,
-            exports,
-            hooks: Vec::new(),
-            wasi,
-            size: wasm.len(),
-            cache: compiled.outcome,
-            compile_ms: compiled.millis,
-            cache_error: compiled.cache_error,
-            pre,
-            settings,
-            pool: InstancePool::new(settings.max_idle_instances, settings.recycle),
+            compiled: Arc::new(compiled),
+            limits,
+            capture_output: settings.capture_output,
+            pool: InstancePool::new(context.max_idle_instances, settings.recycle_policy()),
             output: settings.capture_output.map(OutputLog::new),
             memo: context.memo,
+            retired: AtomicBool::new(false),
         };
-        let mut first = plugin.pool.track_new(plugin.instantiate()?);
-        if plugin.exports.has(AbiExport::Hooks) {
-            plugin.hooks = read_hooks(&mut first)?;
-        }
         plugin.collect_output(&mut first);
+        let first = plugin.pool.track_new(first);
         plugin.pool.give_back(first);
         Ok(plugin)
     }
@@ -132,31 +107,38 @@ impl Plugin {
     }
 
     pub fn hooks(&self) -> &[String] {
-        &self.hooks
+        &self.compiled.hooks
     }
 
     pub fn has_export(&self, export: AbiExport) -> bool {
-        self.exports.has(export)
+        self.compiled.exports.has(export)
     }
 
     pub fn info(&self) -> PluginInfo {
+        let compiled = &self.compiled;
         PluginInfo {
             name: self.name.clone(),
             path: self.path.clone(),
-            exports: self.exports.names().into_iter().map(String::from).collect(),
-            hooks: self.hooks.clone(),
-            wasi: self.wasi,
-            results: self.exports.result_form().map(|f| f.as_str()),
-            size: self.size,
-            cache: self.cache,
-            compile_ms: self.compile_ms,
-            cache_error: self.cache_error.clone(),
+            exports: compiled
+                .exports
+                .names()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            hooks: compiled.hooks.clone(),
+            wasi: compiled.wasi,
+            results: compiled.exports.result_form().map(|f| f.as_str()),
+            size: compiled.size,
+            cache: compiled.cache,
+            compile_ms: compiled.compile_ms,
+            cache_error: compiled.cache_error.clone(),
         }
     }
 
     /// Calls `export` with `input` on a pooled instance (or answers from
     /// the memo, when the plugin is memoized).
-    pub fn call(&self, export: AbiExport, input: &str) -> Result<String> {
+    pub fn call(&self, export: AbiExport, input: &[u8]) -> Result<String> {
+        self.ensure_serving()?;
         self.memoized(export, input, || {
             self.checkout()?
                 .run(|inst| self.call_on(inst, export, input))
@@ -164,25 +146,78 @@ impl Plugin {
         })
     }
 
+    /// Calls `export` with `input` on the instance in `slot`, which the
+    /// caller's thread owns (no pool, no lock), stopped after `timeout_ms`
+    /// (at most the plugin's limit), and hands the output, still in guest
+    /// memory, to `take`. The slot is refilled, emptied on poisoning errors
+    /// and recycled as the pool would.
+    pub fn call_in_slot<T>(
+        &self,
+        slot: &mut Option<PluginInstance>,
+        export: AbiExport,
+        input: &[u8],
+        timeout_ms: u64,
+        take: impl FnOnce(&str) -> T,
+    ) -> Result<T> {
+        if let Err(err) = self.ensure_serving() {
+            *slot = None;
+            return Err(err);
+        }
+        if let Some(memo) = &self.memo {
+            let key = Memo::key(&self.name, export, input);
+            if let Some(output) = memo.get(&key) {
+                return Ok(take(&output));
+            }
+            let output = self.run_in_slot(slot, export, input, timeout_ms, str::to_owned)?;
+            memo.put(key, &output);
+            return Ok(take(&output));
+        }
+        self.run_in_slot(slot, export, input, timeout_ms, take)
+    }
+
+    fn run_in_slot<T>(
+        &self,
+        slot: &mut Option<PluginInstance>,
+        export: AbiExport,
+        input: &[u8],
+        timeout_ms: u64,
+        take: impl FnOnce(&str) -> T,
+    ) -> Result<T> {
+        self.pool
+            .run_in_slot(
+                slot,
+                || self.instantiate(),
+                |inst| {
+                    let result = call_export_with(inst, export, input, timeout_ms, take);
+                    self.collect_output(inst);
+                    result
+                },
+            )
+            .map_err(|e| e.with_plugin(&self.name))
+    }
+
     /// Calls `export` on each input in turn, on one instance, while `next`
     /// hands out indices; stops at the first error. Used by batch workers.
     pub fn call_each(
         &self,
         export: AbiExport,
-        inputs: &[String],
+        input_at: impl Fn(usize, &mut Vec<u8>),
         mut next: impl FnMut() -> Option<usize>,
         mut done: impl FnMut(usize, String),
     ) -> Result<()> {
+        self.ensure_serving()?;
         let mut checkout = None;
+        let mut input = Vec::new();
         while let Some(index) = next() {
-            let input = inputs[index].as_str();
+            input.clear();
+            input_at(index, &mut input);
             let output = self
-                .memoized(export, input, || {
+                .memoized(export, &input, || {
                     if checkout.is_none() {
                         checkout = Some(self.checkout()?);
                     }
                     let instance = checkout.as_mut().expect("checked out above");
-                    let result = instance.run(|inst| self.call_on(inst, export, input));
+                    let result = instance.run(|inst| self.call_on(inst, export, &input));
                     if result.is_err() || instance.is_due_for_recycling() {
                         checkout = None; // the next input takes another instance
                     }
@@ -205,9 +240,37 @@ impl Plugin {
         self.pool.stats()
     }
 
+    /// The limits its calls run under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Stops serving (the host is closing): drops the idle instances, and
+    /// handles that own an instance drop theirs on their next call.
+    pub fn retire(&self) {
+        self.retired.store(true, Ordering::Release);
+        self.pool.clear();
+    }
+
+    fn ensure_serving(&self) -> Result<()> {
+        if self.retired.load(Ordering::Acquire) {
+            Err(
+                PluginError::new(ErrorCode::HostClosed, "the host is closed")
+                    .with_plugin(&self.name),
+            )
+        } else {
+            Ok(())
+        }
+    }
+
     /// One ABI call on a checked-out instance, its output collected after.
-    fn call_on(&self, inst: &mut PluginInstance, export: AbiExport, input: &str) -> Result<String> {
-        let result = call_export(inst, export, input.as_bytes());
+    fn call_on(
+        &self,
+        inst: &mut PluginInstance,
+        export: AbiExport,
+        input: &[u8],
+    ) -> Result<String> {
+        let result = call_export(inst, export, input);
         self.collect_output(inst);
         result
     }
@@ -216,7 +279,7 @@ impl Plugin {
     fn memoized(
         &self,
         export: AbiExport,
-        input: &str,
+        input: &[u8],
         compute: impl FnOnce() -> Result<String>,
     ) -> Result<String> {
         let Some(memo) = &self.memo else {
@@ -237,11 +300,6 @@ impl Plugin {
         }
     }
 
-    /// Drops the idle instances (the host is closing).
-    pub fn release_instances(&self) {
-        self.pool.clear();
-    }
-
     /// An instance from the pool, or a new one.
     fn checkout(&self) -> Result<Checkout<'_>> {
         self.pool
@@ -250,35 +308,7 @@ impl Plugin {
     }
 
     fn instantiate(&self) -> Result<PluginInstance> {
-        PluginInstance::new(
-            &self.name,
-            &self.pre,
-            &self.exports,
-            self.settings.limits,
-            self.settings.capture_output,
-        )
+        self.compiled
+            .instantiate(&self.name, self.limits, self.capture_output)
     }
-}
-
-/// Calls `hooks()` and checks it is a JSON array of strings.
-fn read_hooks(instance: &mut PluginInstance) -> Result<Vec<String>> {
-    let text = call_getter(instance, AbiExport::Hooks).map_err(|e| {
-        if e.code == ErrorCode::PluginError || e.code == ErrorCode::BadResult {
-            PluginError::new(
-                ErrorCode::InvalidHooks,
-                format!("hooks() failed: {}", e.detail),
-            )
-            .with_export("hooks")
-        } else {
-            e
-        }
-    })?;
-    serde_json::from_str::<Vec<String>>(&text).map_err(|_| {
-        let shown: String = text.chars().take(80).collect();
-        PluginError::new(
-            ErrorCode::InvalidHooks,
-            format!("hooks() must return a JSON array of strings, got: {shown}"),
-        )
-        .with_export("hooks")
-    })
 }

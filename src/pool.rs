@@ -83,14 +83,58 @@ impl InstancePool {
     /// Puts an instance back, or drops it when it is due for recycling or
     /// enough are idle.
     pub fn give_back(&self, instance: PluginInstance) {
-        if self.recycle.is_due(&instance) {
-            self.recycled.fetch_add(1, Ordering::Relaxed);
+        if self.recycle_if_due(&instance) {
             return;
         }
         let mut idle = self.lock();
         if idle.len() < self.max_idle {
             idle.push(instance);
         }
+    }
+
+    /// Counts `instance` as recycled when it is due; the caller then drops it.
+    fn recycle_if_due(&self, instance: &PluginInstance) -> bool {
+        let due = self.recycle.is_due(instance);
+        if due {
+            self.recycled.fetch_add(1, Ordering::Relaxed);
+        }
+        due
+    }
+
+    /// Runs `call` on the instance in `slot` (made by `make` when empty),
+    /// and leaves the slot empty when the call may have broken the instance
+    /// (see `ErrorCode::poisons_instance`) or it is due for recycling. This
+    /// is how an instance owned by one thread (the JS thread's) is used,
+    /// with the same accounting as checked-out ones.
+    pub fn run_in_slot<T>(
+        &self,
+        slot: &mut Option<PluginInstance>,
+        make: impl FnOnce() -> Result<PluginInstance>,
+        call: impl FnOnce(&mut PluginInstance) -> Result<T>,
+    ) -> Result<T> {
+        if slot.is_none() {
+            *slot = Some(self.track_new(make()?));
+        }
+        let instance = slot.as_mut().expect("filled above");
+        let result = run_counted(instance, call);
+        if self.is_broken(instance, &result) {
+            *slot = None;
+        } else if self.recycle_if_due(instance) {
+            *slot = None;
+        }
+        result
+    }
+
+    /// Whether a call left `instance` unfit for another; counts it discarded.
+    fn is_broken<T>(&self, instance: &PluginInstance, result: &Result<T>) -> bool {
+        let broken = match result {
+            Err(err) => err.code.poisons_instance() || instance.broken,
+            Ok(_) => instance.broken,
+        };
+        if broken {
+            self.discarded.fetch_add(1, Ordering::Relaxed);
+        }
+        broken
     }
 
     pub fn stats(&self) -> PoolStats {
@@ -138,18 +182,20 @@ impl Checkout<'_> {
             .instance
             .as_mut()
             .expect("a checkout is not used after a poisoning error");
-        instance.calls += 1;
-        let result = call(instance);
-        let broken = match &result {
-            Err(err) => err.code.poisons_instance() || instance.broken,
-            Ok(_) => instance.broken,
-        };
-        if broken {
+        let result = run_counted(instance, call);
+        if self.pool.is_broken(instance, &result) {
             self.instance = None;
-            self.pool.discarded.fetch_add(1, Ordering::Relaxed);
         }
         result
     }
+}
+
+fn run_counted<T>(
+    instance: &mut PluginInstance,
+    call: impl FnOnce(&mut PluginInstance) -> Result<T>,
+) -> Result<T> {
+    instance.calls += 1;
+    call(instance)
 }
 
 impl Drop for Checkout<'_> {

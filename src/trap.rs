@@ -3,8 +3,7 @@
 use wasmtime::Trap;
 
 use crate::error::{ErrorCode, PluginError};
-use crate::imports::GuestAbort;
-use crate::instance::{Limits, MemoryLimitExceeded};
+use crate::store::{GuestAbort, Limits, MemoryLimitExceeded};
 use crate::wasi::GuestExit;
 
 /// The code and detail for an error from instantiating or calling a guest.

@@ -1,13 +1,14 @@
-//! The worker threads that run async calls off the JavaScript thread: a
-//! small pool of `threads` OS threads (one per core by default) sharing one
-//! job queue. Measured against tokio's runtime and napi's AsyncTask (the
-//! libuv pool) in README "Performance", this plain queue and condition
-//! variable had the lowest latency for one awaited call.
+//! The worker threads that run async and batch calls off the JavaScript
+//! thread: `threads` OS threads (one per core by default) sharing one job
+//! queue, started when the first job arrives, so a host that only makes sync
+//! calls (or is never used) holds no threads. A plain queue and condition
+//! variable: tokio's runtime measured slower here, and libuv's pool (napi's
+//! AsyncTask) is not used because it serves the site generator's file I/O.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use crate::error::{ErrorCode, PluginError, Result};
 
@@ -65,45 +66,61 @@ impl Shared {
 pub struct Workers {
     shared: Arc<Shared>,
     threads: usize,
+    /// Set once the threads were started (by the first job).
+    started: OnceLock<Result<()>>,
 }
 
 impl Workers {
-    /// Starts `threads` workers; 0 means one per available core.
-    pub fn new(threads: usize) -> Result<Self> {
-        let threads = if threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            threads
-        };
-        let shared = Arc::new(Shared {
-            queue: Mutex::new(Queue {
-                jobs: VecDeque::new(),
-                open: true,
+    /// `threads` workers (at least one), started when the first job comes.
+    pub fn new(threads: usize) -> Self {
+        Workers {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Queue {
+                    jobs: VecDeque::new(),
+                    open: true,
+                }),
+                ready: Condvar::new(),
             }),
-            ready: Condvar::new(),
-        });
-        let workers = Workers {
-            shared: Arc::clone(&shared),
-            threads,
-        };
-        for _ in 0..threads {
-            let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
-                .name("alloy-wasm-worker".into())
-                .spawn(move || shared.work())
-                .map_err(|e| {
-                    workers.shutdown(); // the threads already started exit
-                    PluginError::new(
-                        ErrorCode::IoError,
-                        format!("cannot start worker threads: {e}"),
-                    )
-                })?;
+            threads: threads.max(1),
+            started: OnceLock::new(),
         }
-        Ok(workers)
     }
 
     pub fn threads(&self) -> usize {
         self.threads
+    }
+
+    /// Starts the threads the first time; the error of that start, if any,
+    /// is every later job's error.
+    fn start(&self) -> Result<()> {
+        self.started
+            .get_or_init(|| {
+                for _ in 0..self.threads {
+                    let shared = Arc::clone(&self.shared);
+                    std::thread::Builder::new()
+                        .name("alloy-wasm-worker".into())
+                        .spawn(move || shared.work())
+                        .map_err(|e| {
+                            PluginError::new(
+                                ErrorCode::IoError,
+                                format!("cannot start worker threads: {e}"),
+                            )
+                        })?;
+                }
+                Ok(())
+            })
+            .clone()
+    }
+
+    /// Queues `job`, starting the threads first if needed; gives it back
+    /// (with the reason) when the pool is shut down or cannot start.
+    fn push(&self, job: Job) -> std::result::Result<(), (Job, PluginError)> {
+        if let Err(err) = self.start() {
+            return Err((job, err));
+        }
+        self.shared
+            .push(job)
+            .map_err(|job| (job, PluginError::host_closed()))
     }
 
     /// Runs `job` on a worker and hands its result to `done` there. `done`
@@ -118,11 +135,9 @@ impl Workers {
         // still be answered.
         let done = Arc::new(Mutex::new(Some(done)));
         let answer = Arc::clone(&done);
-        let queued = self
-            .shared
-            .push(Box::new(move || answer_once(&answer, run_caught(job))));
-        if queued.is_err() {
-            answer_once(&done, Err(PluginError::host_closed()));
+        let queued = self.push(Box::new(move || answer_once(&answer, run_caught(job))));
+        if let Err((_, err)) = queued {
+            answer_once(&done, Err(err));
         }
     }
 
@@ -143,7 +158,7 @@ impl Workers {
             let job = Arc::clone(&job);
             let remaining = Arc::clone(&remaining);
             let part_done = Arc::clone(&done);
-            let queued = self.shared.push(Box::new(move || {
+            let queued = self.push(Box::new(move || {
                 // A panicking part has recorded nothing; the caller sees the
                 // missing results.
                 let _ = run_caught(|| {
@@ -154,8 +169,8 @@ impl Workers {
                     answer_once(&part_done, Ok(()));
                 }
             }));
-            if queued.is_err() {
-                answer_once(&done, Err(PluginError::host_closed()));
+            if let Err((_, err)) = queued {
+                answer_once(&done, Err(err));
                 return;
             }
         }
@@ -166,10 +181,6 @@ impl Workers {
     pub fn shutdown(&self) {
         self.shared.lock().open = false;
         self.shared.ready.notify_all();
-    }
-
-    pub fn is_shut_down(&self) -> bool {
-        !self.shared.lock().open
     }
 }
 
@@ -196,8 +207,8 @@ pub fn run_caught<T>(job: impl FnOnce() -> Result<T>) -> Result<T> {
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         Err(PluginError::new(
-            ErrorCode::Trap,
-            format!("internal error in alloy-wasm (please report it): {what}"),
+            ErrorCode::Internal,
+            format!("a bug in alloy-wasm (please report it): {what}"),
         ))
     })
 }

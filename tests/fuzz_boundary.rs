@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use alloy_wasm::abi::{decode_output, result_bytes};
-use alloy_wasm::{AbiExport, ErrorCode, Host, HostOptions};
+use alloy_wasm::{AbiExport, ErrorCode, Host, Settings};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
@@ -817,13 +817,13 @@ const FUZZ_TIMEOUT_MS: u64 = 20;
 /// A host for one fuzzed module: a new one per case, so that nothing one
 /// mutant does (or leaves idle) carries over to the next.
 fn fuzz_host() -> Host {
-    Host::new(&HostOptions {
+    Host::new(&Settings {
         threads: 1,
         timeout_ms: FUZZ_TIMEOUT_MS,
         memory_limit_mb: 16,
         capture_output: Some(1024),
         cache_dir: None,
-        ..HostOptions::default()
+        ..Settings::default()
     })
     .expect("a host starts")
 }
@@ -968,10 +968,10 @@ fn loader_survives_mutated_plugins() {
 
 #[test]
 fn every_seed_loads_and_behaves() {
-    let host = Host::new(&HostOptions {
+    let host = Host::new(&Settings {
         threads: 1,
         cache_dir: None,
-        ..HostOptions::default()
+        ..Settings::default()
     })
     .unwrap();
     for (source, wasm) in seed_sources().iter().zip(seeds()) {
@@ -1292,11 +1292,11 @@ fn expected_call(
 }
 
 fn test_host(memory_limit_mb: u64) -> Host {
-    Host::new(&HostOptions {
+    Host::new(&Settings {
         threads: 1,
         memory_limit_mb,
         cache_dir: None,
-        ..HostOptions::default()
+        ..Settings::default()
     })
     .unwrap()
 }

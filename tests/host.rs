@@ -5,7 +5,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alloy_wasm::{AbiExport, ErrorCode, Host, HostOptions};
+use alloy_wasm::{AbiExport, ErrorCode, Host, Settings};
 
 /// memory, a bump `alloc`, and `filter` that echoes, in the given result form,
 /// unless the input starts with `!`, when it runs `$misbehave`.
@@ -38,9 +38,9 @@ fn echo_plugin(form: &str, misbehave: &str, extra: &str) -> Vec<u8> {
     .expect("valid WAT")
 }
 
-fn host(options: HostOptions) -> Arc<Host> {
+fn host(options: Settings) -> Arc<Host> {
     Arc::new(
-        Host::new(&HostOptions {
+        Host::new(&Settings {
             cache_dir: None,
             ..options
         })
@@ -49,13 +49,13 @@ fn host(options: HostOptions) -> Arc<Host> {
 }
 
 fn default_host() -> Arc<Host> {
-    host(HostOptions::default())
+    host(Settings::default())
 }
 
 /// Adds an echo plugin that runs `misbehave` on "!", checks that "!" fails
 /// with `code`, and that the next call is served. Returns the error.
 fn fails_then_recovers(
-    options: HostOptions,
+    options: Settings,
     form: &str,
     misbehave: &str,
     code: ErrorCode,
@@ -108,14 +108,14 @@ fn zero_zero_is_the_plugins_error_with_last_error_text() {
 #[test]
 fn results_outside_memory_are_bad_results_even_when_they_wrap() {
     let wraps = "(return (i32.const -16) (i32.const 32))";
-    fails_then_recovers(HostOptions::default(), "pair", wraps, ErrorCode::BadResult);
+    fails_then_recovers(Settings::default(), "pair", wraps, ErrorCode::BadResult);
 }
 
 #[test]
 fn a_runaway_call_times_out_and_the_plugin_recovers() {
-    let options = HostOptions {
+    let options = Settings {
         timeout_ms: 30,
-        ..HostOptions::default()
+        ..Settings::default()
     };
     let started = Instant::now();
     fails_then_recovers(options, "packed", "(loop br 0)", ErrorCode::Timeout);
@@ -124,9 +124,9 @@ fn a_runaway_call_times_out_and_the_plugin_recovers() {
 
 #[test]
 fn growing_past_the_cap_is_memory_limit() {
-    let options = HostOptions {
+    let options = Settings {
         memory_limit_mb: 2,
-        ..HostOptions::default()
+        ..Settings::default()
     };
     let bomb = "(loop (br_if 0 (i32.ne (memory.grow (i32.const 1)) (i32.const -1)))) unreachable";
     let err = fails_then_recovers(options, "packed", bomb, ErrorCode::MemoryLimit);
@@ -135,9 +135,9 @@ fn growing_past_the_cap_is_memory_limit() {
 
 #[test]
 fn batches_keep_input_order_and_report_the_lowest_failing_index() {
-    let host = host(HostOptions {
+    let host = host(Settings {
         threads: 2,
-        ..HostOptions::default()
+        ..Settings::default()
     });
     host.add_bytes("trap", &echo_plugin("packed", "unreachable", ""), None)
         .unwrap();

@@ -20,6 +20,10 @@ export const IMPL = {
   alloyMany: 'alloy filterMany',
 };
 
+/** The per-call implementations and the batch ones, in table order. */
+export const PER_CALL_IMPLS = [IMPL.js, IMPL.quickjs, IMPL.extism, IMPL.v8, IMPL.alloySync, IMPL.alloyAsync, IMPL.alloyInFlight];
+export const BATCH_IMPLS = [IMPL.jsLoop, IMPL.v8Loop, IMPL.alloyMany];
+
 let consumed = 0;
 /** Total output length seen by every sample (kept so outputs are used). */
 export function consumedLength() {

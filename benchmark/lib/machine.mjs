@@ -32,7 +32,13 @@ function gitCommit() {
   }
 }
 
-export function describeMachine() {
+/** The 1, 5 and 15 minute load averages, rounded to two decimals. */
+export function loadAverage() {
+  return os.loadavg().map((x) => Math.round(x * 100) / 100);
+}
+
+/** `loadAverage`: { start, end } of the run, taken by the caller. */
+export function describeMachine(loadAverageOfRun) {
   return {
     date: new Date().toISOString(),
     machine: {
@@ -40,6 +46,7 @@ export function describeMachine() {
       cores: os.availableParallelism(),
       memoryGb: Math.round(os.totalmem() / 2 ** 30),
       os: `${os.type()} ${os.release()} ${os.arch()}`,
+      loadAverage: loadAverageOfRun,
     },
     versions: {
       node: process.version,
