@@ -13,7 +13,8 @@
 #   Rust plugins    rustc from rustup (current stable) for wasm32-unknown-unknown;
 #                   the target is added with `rustup target add` when missing.
 #                   Override the compiler with RUSTC=...
-#   WAT plugins     scripts/wat2wasm.mjs (npm package `wabt`, a devDependency)
+#   WAT plugins     wat2wasm from the npm package `wabt` (a devDependency: WABT built to
+#                   WebAssembly, the same bytes as Debian's wat2wasm)
 #   AssemblyScript  asc (npm package `assemblyscript`, a devDependency); override: ASC=...
 # except the C plugins (wasi-libc), which no rustup or npm toolchain compiles: their
 # .wasm files are committed beside their sources and copied. With --with-c they are
@@ -48,7 +49,8 @@ done
 
 # ---------------------------------------------------------------- tool checks
 command -v node >/dev/null || die "node not found (needed by asc and wat2wasm): install Node.js 20 or later"
-[ -d "$ROOT/node_modules/wabt" ] || die "the npm package wabt is missing: run 'npm install' in $ROOT"
+WAT2WASM="$ROOT/node_modules/.bin/wat2wasm"
+[ -x "$WAT2WASM" ] || die "wat2wasm not found at $WAT2WASM (npm package wabt, a devDependency): run 'npm install' in $ROOT"
 ASC="${ASC:-node_modules/.bin/asc}"
 case "$ASC" in /*) ;; *) ASC="$ROOT/$ASC" ;; esac
 [ -x "$ASC" ] ||
@@ -98,7 +100,7 @@ rustc_wasm() { # crate-name source output [more rustc args...]
     --remap-path-prefix "$ROOT/=" --remap-path-prefix "$LOGS/=" \
     --crate-name "$1" -o "$3" "$2" "${@:4}"
 }
-wat2wasm() { node "$ROOT/scripts/wat2wasm.mjs" "$@"; }
+wat2wasm() { "$WAT2WASM" "$@"; }
 
 # A C plugin: its committed .wasm (beside the source) is copied to OUT; with
 # --with-c it is first rebuilt from the source with clang and wasi-libc.
