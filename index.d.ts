@@ -71,6 +71,19 @@ export declare class NativeHost {
   close(): void
 }
 
+/** What this native binary is: its version, its engine and its target. */
+export declare function about(): About
+
+/** The answer of `about()`. */
+export interface About {
+  /** The version of the Rust core (the `.node` file). */
+  core: string
+  /** The wasmtime version plugins run on. */
+  wasmtime: string
+  /** The Rust target triple the binary was compiled for. */
+  target: string
+}
+
 /** The default host options (`DEFAULT_OPTIONS` in JS). */
 export declare function defaultOptions(): Record<string, unknown>
 

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeHost = nativeBinding.NativeHost
+module.exports.about = nativeBinding.about
 module.exports.defaultOptions = nativeBinding.defaultOptions
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.resolveOptions = nativeBinding.resolveOptions

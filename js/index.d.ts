@@ -119,6 +119,20 @@ export interface AddOptions {
 
 export declare const DEFAULT_OPTIONS: Readonly<Required<PluginHostOptions>>;
 
+/** What is running, for bug reports. */
+export declare const versions: Readonly<{
+  /** This package's version. */
+  package: string;
+  /** The version of the Rust core the native binary was built from. */
+  binding: string;
+  /** The engine, e.g. 'wasmtime 48.0.8'. */
+  engine: string;
+  /** The wasmtime version alone, e.g. '48.0.8'. */
+  wasmtime: string;
+  /** The Rust target triple the native binary was built for, e.g. 'x86_64-unknown-linux-gnu'. */
+  target: string;
+}>;
+
 export declare class PluginHost {
   private constructor();
   /** A host with every *.wasm of `dir` loaded, named by file stem. One plugin that fails fails the load. */

@@ -67,12 +67,12 @@ install_site() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(site_stamp)" ]; then
     return
   fi
-  # `npm install` installs the versions of package-lock.json. (`npm ci` would
-  # refuse this lock: it lacks Astro's optional compiler bindings for other
-  # platforms, which npm leaves out when the registry does not serve them.)
+  # `npm install` installs the versions of package-lock.json; --no-save keeps the
+  # committed lock as it is (it records the linked alloy-wasm's package.json too, so
+  # a change there would otherwise rewrite it and leave `git status` dirty). Not
+  # `npm ci`, which refuses a lock that a root package.json change made stale.
   say "installing $EXAMPLE's dependencies (npm install under Node $NODE_VERSION)"
-  (cd "$EXAMPLE" && PATH="$NODE_BIN_DIR:$PATH" quietly npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
-  # Taken after the install: npm may have refreshed package-lock.json.
+  (cd "$EXAMPLE" && PATH="$NODE_BIN_DIR:$PATH" quietly npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error)
   site_stamp >"$stamp"
 }
 

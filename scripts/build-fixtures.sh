@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every fixture plugin from source:
+# Builds every fixture plugin:
 #   build/fixtures/plugins/  the example plugins (examples/plugins/*), all valid
 #   build/fixtures/broken/   deliberately broken plugins (__test__/fixtures/broken-src/*)
 #   build/fixtures/bench/    the benchmark's plugins (npm run bench): the slugify and
@@ -7,14 +7,23 @@
 #                            Extism build of the same filters (benchmark/extism/)
 # The folders are deleted and recreated, so stale files never survive.
 #
-# Usage: scripts/build-fixtures.sh            (from any directory)
-# Tools (Debian/Ubuntu packages in brackets):
-#   /usr/bin/rustc + wasm32 std   [rustc libstd-rust-dev-wasm32]  override: RUSTC=...
-#   clang + wasm-ld + wasi-libc   [clang lld wasi-libc libclang-rt-14-dev-wasm32]
+# Usage: scripts/build-fixtures.sh [--with-c]     (from any directory)
+#
+# Everything is built from source with what rustup and npm give:
+#   Rust plugins    rustc from rustup (current stable) for wasm32-unknown-unknown;
+#                   the target is added with `rustup target add` when missing.
+#                   Override the compiler with RUSTC=...
+#   WAT plugins     wat2wasm from the npm package `wabt` (a devDependency: WABT built to
+#                   WebAssembly, the same bytes as Debian's wat2wasm)
+#   AssemblyScript  asc (npm package `assemblyscript`, a devDependency); override: ASC=...
+# except the C plugins (wasi-libc), which no rustup or npm toolchain compiles: their
+# .wasm files are committed beside their sources and copied. With --with-c they are
+# rebuilt from the C sources first, in place (CI then checks that git sees no change):
+#   clang + wasm-ld + wasi-libc   Debian: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32
 #                                 override the sysroot: WASI_SYSROOT=...
-#   wat2wasm                      [wabt]
-#   asc (AssemblyScript)          [npm: assemblyscript, a devDependency; needs nodejs]
-#                                 override: ASC=... (relative paths are from the repo root)
+#
+# Source paths are remapped (--remap-path-prefix), so the output does not depend on
+# the folder the repository is in and carries no machine path.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,50 +38,83 @@ die() {
   exit 1
 }
 
+WITH_C=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-c) WITH_C=1 ;;
+    -h | --help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument $arg (usage: scripts/build-fixtures.sh [--with-c])" ;;
+  esac
+done
+
 # ---------------------------------------------------------------- tool checks
-# Always the distribution's rustc: a rustup `rustc` on PATH usually lacks the wasm target.
-RUSTC="${RUSTC:-/usr/bin/rustc}"
-[ -x "$RUSTC" ] || die "$RUSTC not found; install it with: apt-get install rustc libstd-rust-dev-wasm32"
-RUST_WASM_LIB="$("$RUSTC" --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)"
-compgen -G "$RUST_WASM_LIB/libstd-*.rlib" >/dev/null ||
-  die "$RUSTC has no wasm32-unknown-unknown standard library; install it with: apt-get install libstd-rust-dev-wasm32"
-
-command -v clang >/dev/null || die "clang not found; install it with: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32"
-command -v wasm-ld >/dev/null || die "wasm-ld not found; install it with: apt-get install lld"
-if [ -n "${WASI_SYSROOT:-}" ]; then
-  [ -d "$WASI_SYSROOT" ] || die "WASI_SYSROOT=$WASI_SYSROOT is not a directory"
-elif [ -f /usr/share/wasi-sysroot/lib/wasm32-wasi/libc.a ]; then
-  WASI_SYSROOT=/usr/share/wasi-sysroot # wasi-sdk layout
-elif [ -f /usr/lib/wasm32-wasi/libc.a ] && [ -f /usr/include/wasm32-wasi/stdlib.h ]; then
-  WASI_SYSROOT=/usr # Debian's wasi-libc package (multiarch layout)
-else
-  die "wasi-libc not found; install it with: apt-get install wasi-libc (or set WASI_SYSROOT)"
-fi
-CLANG_RT="$(clang --target=wasm32-wasi -print-libgcc-file-name 2>/dev/null || true)"
-if [ ! -f "$CLANG_RT" ]; then
-  CLANG_MAJOR="$(clang -dumpversion | cut -d. -f1)"
-  die "clang's wasm32 runtime (${CLANG_RT:-libclang_rt.builtins-wasm32.a}) not found; install it with: apt-get install libclang-rt-${CLANG_MAJOR}-dev-wasm32"
-fi
-
-command -v wat2wasm >/dev/null || die "wat2wasm not found; install it with: apt-get install wabt"
-WAT_MV=()
-# wabt >= 1.0.20 enables multi-value by default (and dropped the flag later).
-if wat2wasm --help 2>&1 | grep -q -- '--enable-multi-value'; then WAT_MV=(--enable-multi-value); fi
-
-command -v node >/dev/null || die "node not found (needed by asc); install it with: apt-get install nodejs"
+command -v node >/dev/null || die "node not found (needed by asc and wat2wasm): install Node.js 20 or later"
+WAT2WASM="$ROOT/node_modules/.bin/wat2wasm"
+[ -x "$WAT2WASM" ] || die "wat2wasm not found at $WAT2WASM (npm package wabt, a devDependency): run 'npm install' in $ROOT"
 ASC="${ASC:-node_modules/.bin/asc}"
 case "$ASC" in /*) ;; *) ASC="$ROOT/$ASC" ;; esac
 [ -x "$ASC" ] ||
   die "AssemblyScript compiler not found at $ASC; run 'npm install' in $ROOT (devDependency 'assemblyscript') or set ASC=/path/to/asc"
 
+RUSTC="${RUSTC:-rustc}"
+command -v "$RUSTC" >/dev/null || die "rustc not found: install Rust with rustup (https://rustup.rs), or set RUSTC=..."
+has_wasm_std() {
+  local lib
+  lib="$("$RUSTC" --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)"
+  [ -n "$lib" ] && compgen -G "$lib/libstd-*.rlib" >/dev/null
+}
+if ! has_wasm_std; then
+  if [ "$RUSTC" = rustc ] && command -v rustup >/dev/null; then
+    echo "build-fixtures: adding the wasm32-unknown-unknown target: rustup target add wasm32-unknown-unknown" >&2
+    rustup target add wasm32-unknown-unknown >&2 || die "rustup target add wasm32-unknown-unknown failed"
+  fi
+  has_wasm_std || die "$RUSTC has no wasm32-unknown-unknown standard library; run: rustup target add wasm32-unknown-unknown"
+fi
+
+if [ "$WITH_C" = 1 ]; then
+  command -v clang >/dev/null || die "clang not found; install it with: apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32"
+  command -v wasm-ld >/dev/null || die "wasm-ld not found; install it with: apt-get install lld"
+  if [ -n "${WASI_SYSROOT:-}" ]; then
+    [ -d "$WASI_SYSROOT" ] || die "WASI_SYSROOT=$WASI_SYSROOT is not a directory"
+  elif [ -f /usr/share/wasi-sysroot/lib/wasm32-wasi/libc.a ]; then
+    WASI_SYSROOT=/usr/share/wasi-sysroot # wasi-sdk layout
+  elif [ -f /usr/lib/wasm32-wasi/libc.a ] && [ -f /usr/include/wasm32-wasi/stdlib.h ]; then
+    WASI_SYSROOT=/usr # Debian's wasi-libc package (multiarch layout)
+  else
+    die "wasi-libc not found; install it with: apt-get install wasi-libc (or set WASI_SYSROOT)"
+  fi
+  CLANG_RT="$(clang --target=wasm32-wasi -print-libgcc-file-name 2>/dev/null || true)"
+  if [ ! -f "$CLANG_RT" ]; then
+    CLANG_MAJOR="$(clang -dumpversion | cut -d. -f1)"
+    die "clang's wasm32 runtime (${CLANG_RT:-libclang_rt.builtins-wasm32.a}) not found; install it with: apt-get install libclang-rt-${CLANG_MAJOR}-dev-wasm32"
+  fi
+fi
+
 # ---------------------------------------------------------------- build steps
 rustc_wasm() { # crate-name source output [more rustc args...]
-  # strip=debuginfo: Debian's std carries DWARF that would make every plugin ~5 MB.
-  "$RUSTC" --target wasm32-unknown-unknown --crate-type cdylib -O --edition 2021 -C strip=debuginfo \
+  # strip=debuginfo: std's debug info would add hundreds of KB to every plugin.
+  # The remaps make panic locations repository-relative (examples/plugins/...).
+  # static_mut_refs: the plugins keep their buffers in `static mut`s on purpose (a wasm
+  # instance is single-threaded); current rustc warns about every use.
+  "$RUSTC" --target wasm32-unknown-unknown --crate-type cdylib -O --edition 2021 -C strip=debuginfo -A static_mut_refs \
+    --remap-path-prefix "$ROOT/=" --remap-path-prefix "$LOGS/=" \
     --crate-name "$1" -o "$3" "$2" "${@:4}"
 }
-clang_wasi() { # clang args...
-  clang --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O2 "$@"
+wat2wasm() { "$WAT2WASM" "$@"; }
+
+# A C plugin: its committed .wasm (beside the source) is copied to OUT; with
+# --with-c it is first rebuilt from the source with clang and wasi-libc.
+c_wasi() { # source.c committed.wasm out.wasm [clang args...]
+  local src="$1" committed="$2" out="$3"
+  shift 3
+  if [ "$WITH_C" = 1 ]; then
+    # Relative paths and a fixed working directory keep the output independent of the clone's folder.
+    (cd "$(dirname "$src")" && clang --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O2 "$@" \
+      -o "$LOGS/$(basename "$committed")" "$(basename "$src")")
+    mv "$LOGS/$(basename "$committed")" "$committed"
+  fi
+  [ -f "$committed" ] || die "${committed#"$ROOT"/} is missing (rebuild it with: scripts/build-fixtures.sh --with-c)"
+  cp "$committed" "$out"
 }
 
 build_uppercase() { rustc_wasm uppercase "$EXAMPLES/rust-uppercase/uppercase.rs" "$PLUGINS/uppercase.wasm"; }
@@ -84,27 +126,25 @@ build_reading_time() { # the alloy_plugin helper crate, then an example plugin w
   local lib="$LOGS/alloy-plugin-rlib"
   mkdir -p "$lib"
   "$RUSTC" --target wasm32-unknown-unknown --crate-type rlib -O --edition 2021 \
+    --remap-path-prefix "$ROOT/=" --remap-path-prefix "$LOGS/=" \
     --crate-name alloy_plugin -o "$lib/liballoy_plugin.rlib" "$ROOT/crates/alloy-plugin/src/lib.rs"
   rustc_wasm reading_time "$EXAMPLES/rust-helper-reading-time/reading-time.rs" "$PLUGINS/reading-time.wasm" \
     --extern alloy_plugin="$lib/liballoy_plugin.rlib" -L "$lib"
-}
-build_escape_html() {
-  clang_wasi -mexec-model=reactor -Wl,--strip-debug -o "$PLUGINS/escape-html.wasm" "$EXAMPLES/c-escape-html/escape-html.c"
 }
 build_word_count() {
   cd "$EXAMPLES/assemblyscript-word-count"
   "$ASC" --config asconfig.json --target release --outFile "$PLUGINS/word-count.wasm"
 }
 build_c() {
-  clang_wasi -o "$PLUGINS/wasi-command.wasm" "$EXAMPLES/c-wasi-command/wasi-command.c"
-  clang_wasi -mexec-model=reactor -o "$PLUGINS/reactor.wasm" "$EXAMPLES/c-reactor/reactor.c"
-  clang_wasi -o "$BROKEN/wasi-exit-1.wasm" "$BROKEN_SRC/wasi-exit-1.c"
-}
-build_wasi_snoop() {
-  clang_wasi -mexec-model=reactor -o "$BROKEN/wasi-snoop.wasm" "$BROKEN_SRC/wasi-snoop.c"
+  c_wasi "$EXAMPLES/c-escape-html/escape-html.c" "$EXAMPLES/c-escape-html/escape-html.wasm" "$PLUGINS/escape-html.wasm" \
+    -mexec-model=reactor -Wl,--strip-debug
+  c_wasi "$EXAMPLES/c-wasi-command/wasi-command.c" "$EXAMPLES/c-wasi-command/wasi-command.wasm" "$PLUGINS/wasi-command.wasm"
+  c_wasi "$EXAMPLES/c-reactor/reactor.c" "$EXAMPLES/c-reactor/reactor.wasm" "$PLUGINS/reactor.wasm" -mexec-model=reactor
+  c_wasi "$BROKEN_SRC/wasi-exit-1.c" "$BROKEN_SRC/wasi-exit-1.wasm" "$BROKEN/wasi-exit-1.wasm"
+  c_wasi "$BROKEN_SRC/wasi-snoop.c" "$BROKEN_SRC/wasi-snoop.wasm" "$BROKEN/wasi-snoop.wasm" -mexec-model=reactor
 }
 build_wat() {
-  wat2wasm "${WAT_MV[@]}" -o "$PLUGINS/word-count-mv.wasm" "$EXAMPLES/wat-word-count-multivalue/word-count-mv.wat"
+  wat2wasm -o "$PLUGINS/word-count-mv.wasm" "$EXAMPLES/wat-word-count-multivalue/word-count-mv.wat"
   local src name
   for src in "$BROKEN_SRC"/*.wat; do
     name="$(basename "$src" .wat)"
@@ -114,7 +154,7 @@ build_wat() {
       # Features a fixture needs (multi-memory, gc, ...): its `;; wat2wasm-flags:` line.
       local flags=()
       read -r -a flags <<<"$(sed -n 's/^;; wat2wasm-flags: //p' "$src" | head -n 1)"
-      wat2wasm "${WAT_MV[@]}" "${flags[@]}" -o "$BROKEN/$name.wasm" "$src"
+      wat2wasm "${flags[@]}" -o "$BROKEN/$name.wasm" "$src"
     fi
   done
   printf 'this is not WebAssembly\n' >"$BROKEN/not-wasm.wasm"
@@ -143,7 +183,7 @@ LOGS="$(mktemp -d)"
 trap 'rm -rf "$LOGS"' EXIT
 
 # The steps are independent; asc is the slow one, so run them all in parallel.
-STEPS=(build_word_count build_as_abort build_leaky build_uppercase build_youtube build_lazy_images build_callout build_c build_wasi_snoop build_wat build_reading_time build_escape_html)
+STEPS=(build_word_count build_as_abort build_leaky build_uppercase build_youtube build_lazy_images build_callout build_c build_wat build_reading_time)
 STEPS+=(build_slugify build_lazy_images_filter build_text_stats build_extism_filters)
 PIDS=()
 for step in "${STEPS[@]}"; do

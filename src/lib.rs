@@ -59,6 +59,7 @@
 //!   over in chunks so the workers start while later chunks are copied.
 
 pub mod abi;
+pub mod about;
 pub mod batch;
 pub mod cache;
 pub mod compiled;
@@ -85,6 +86,8 @@ pub mod workers;
 
 #[cfg(feature = "napi-binding")]
 mod binding;
+#[cfg(feature = "napi-binding")]
+mod binding_about;
 #[cfg(feature = "napi-binding")]
 mod js_plugin;
 #[cfg(feature = "napi-binding")]

@@ -5,7 +5,7 @@
 //   node examples/eleventy-site/build.mjs                 build into _site/
 //   node examples/eleventy-site/build.mjs --output DIR    build into DIR instead
 //   node examples/eleventy-site/build.mjs --serve         build, serve on :8080 and rebuild on changes
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,4 +48,25 @@ if (serve) {
   eleventy.serve();
 } else {
   await eleventy.write();
+  summarize(output ?? path.join(site, '_site'));
+}
+
+/** Says what the build did: pages written, and what each WASM plugin left in them. */
+function summarize(dir) {
+  const pages = [];
+  const walk = (d) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const file = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.name.endsWith('.html')) pages.push(readFileSync(file, 'utf8'));
+    }
+  };
+  walk(dir);
+  const count = (re) => pages.reduce((n, html) => n + (html.match(re) || []).length, 0);
+  const where = path.relative(cwd, dir) || '.';
+  console.log(`[alloy-wasm] example: ${pages.length} pages in ${where}/, built through ${USED.length} WASM plugins:`);
+  console.log(`  uppercase    (Rust filter)            ${count(/<h1>[^<a-z]*<\/h1>/g)} upper-cased <h1> titles`);
+  console.log(`  youtube      (Rust shortcode)         ${count(/<div class="youtube">/g)} video embeds`);
+  console.log(`  callout      (Rust paired shortcode)  ${count(/<aside class="callout/g)} callouts`);
+  console.log(`  lazy-images  (Rust hook)              ${count(/<img loading="lazy"/g)} <img> tags given loading="lazy"`);
 }

@@ -53,7 +53,7 @@ async function main(argv) {
     return EXIT.ok;
   }
   if (name === '--version' || name === '-v') {
-    print(require('../../package.json').version);
+    process.stdout.write(require('./version').versionText());
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);

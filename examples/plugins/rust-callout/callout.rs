@@ -9,7 +9,7 @@
 //! - args[1], the title, is optional; it is escaped as HTML text.
 //! - `content` is HTML and is inserted as-is; an empty callout is an error.
 //!
-//! Build: /usr/bin/rustc --target wasm32-unknown-unknown --crate-type cdylib \
+//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
 //!          -O --edition 2021 -o callout.wasm callout.rs
 
 #[path = "../rust-shared/abi.rs"]

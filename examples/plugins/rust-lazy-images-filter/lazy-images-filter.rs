@@ -9,7 +9,7 @@
 //! the output is built, so it is allocated once at its exact size. Inserting
 //! ASCII between whole characters keeps valid UTF-8 valid.
 //!
-//! Build: /usr/bin/rustc --target wasm32-unknown-unknown --crate-type cdylib \
+//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
 //!          -O --edition 2021 -o lazy-images-filter.wasm lazy-images-filter.rs
 
 #[path = "../rust-shared/abi.rs"]

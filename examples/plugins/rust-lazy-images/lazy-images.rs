@@ -5,7 +5,7 @@
 //! the payload re-serialized, every other key kept in its original order with
 //! its value unchanged. Payloads for other events come back as they were.
 //!
-//! Build: /usr/bin/rustc --target wasm32-unknown-unknown --crate-type cdylib \
+//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
 //!          -O --edition 2021 -o lazy-images.wasm lazy-images.rs
 
 #[path = "../rust-shared/abi.rs"]

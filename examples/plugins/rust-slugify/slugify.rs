@@ -9,7 +9,7 @@
 //! character is >= 0x80, so it is a separator like any other non-alphanumeric
 //! byte. The output is ASCII, so it is valid UTF-8 whatever the input.
 //!
-//! Build: /usr/bin/rustc --target wasm32-unknown-unknown --crate-type cdylib \
+//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
 //!          -O --edition 2021 -o slugify.wasm slugify.rs
 
 #[path = "../rust-shared/abi.rs"]

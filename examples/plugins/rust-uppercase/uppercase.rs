@@ -3,7 +3,7 @@
 //! Full Unicode case mapping via `str::to_uppercase`, so "straße" becomes
 //! "STRASSE". Invalid UTF-8 input is an error, reported through `last_error`.
 //!
-//! Build: /usr/bin/rustc --target wasm32-unknown-unknown --crate-type cdylib \
+//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
 //!          -O --edition 2021 -o uppercase.wasm uppercase.rs
 //!
 //! This file is self-contained on purpose: it shows the whole ABI in one place.

@@ -6,7 +6,7 @@
 //! (on one line). A non-empty `content` (HTML, inserted as-is) becomes a caption:
 //! ...</iframe><p class="caption">CONTENT</p></div>.
 //!
-//! Build: /usr/bin/rustc --target wasm32-unknown-unknown --crate-type cdylib \
+//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
 //!          -O --edition 2021 -o youtube.wasm youtube.rs
 
 #[path = "../rust-shared/abi.rs"]
