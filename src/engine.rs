@@ -48,11 +48,11 @@ fn engine_config() -> Config {
         .wasm_bulk_memory(true)
         // What the ABI does not need and the memory cap could not see, off
         // (`validate` refuses it first, naming it; this is the backstop):
-        // a second memory, the GC heap (GC types, and exceptions, whose
-        // objects live in it), and 64-bit memories (the ABI passes i32s).
+        // a second memory, the GC heap (GC types; exceptions, whose objects
+        // live in it, cannot be turned on at all: wasmtime is built without
+        // its `gc` feature), and 64-bit memories (the ABI passes i32s).
         .wasm_multi_memory(false)
         .wasm_gc(false)
-        .wasm_exceptions(false)
         .wasm_memory64(false)
         .wasm_stack_switching(false);
     config
