@@ -395,10 +395,13 @@ pub fn check_output(plugin: &str, export: AbiExport, text: &str) -> Result<()> {
     })
 }
 
+/// A folder's plugin files as (name, path), and the entries passed over.
+type FolderEntries = (Vec<(String, PathBuf)>, Vec<SkippedFile>);
+
 /// The regular `*.wasm` files of `dir` as (name, path), sorted by name,
 /// and the `*.wasm` entries that are not regular files, sorted by path.
 /// Symlinks are followed.
-fn wasm_files(dir: &Path) -> Result<(Vec<(String, PathBuf)>, Vec<SkippedFile>)> {
+fn wasm_files(dir: &Path) -> Result<FolderEntries> {
     let io = |e: std::io::Error| {
         PluginError::new(
             ErrorCode::IoError,

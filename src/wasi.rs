@@ -798,7 +798,7 @@ fn poll_oneoff(
     nevents: u64,
 ) -> Result<(), Fail> {
     let check = |i: u64| {
-        if i > 0 && i % CHUNK_SUBSCRIPTIONS == 0 && wasi.past_deadline() {
+        if i > 0 && i.is_multiple_of(CHUNK_SUBSCRIPTIONS) && wasi.past_deadline() {
             Err(Fail::Interrupt)
         } else {
             Ok(())
