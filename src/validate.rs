@@ -95,12 +95,12 @@ pub fn check_structure(wasm: &[u8], limits: &StructureLimits) -> Result<()> {
                         }
                         let kind = match ty.composite_type.inner {
                             CompositeInnerType::Func(_) => continue,
-                            CompositeInnerType::Struct(_) => "struct",
-                            CompositeInnerType::Array(_) => "array",
-                            CompositeInnerType::Cont(_) => "continuation",
+                            CompositeInnerType::Struct(_) => "a struct",
+                            CompositeInnerType::Array(_) => "an array",
+                            CompositeInnerType::Cont(_) => "a continuation",
                         };
                         return refuse(format!(
-                            "defines a {kind} type (WebAssembly GC or stack switching), which alloy-wasm \
+                            "defines {kind} type (WebAssembly GC or stack switching), which alloy-wasm \
                              does not allow: the memory cap (memoryLimitMb) could not bound a GC heap"
                         ));
                     }
