@@ -26,27 +26,28 @@ export declare class NativeHost {
    */
   holdOpen(hold: boolean): void
   /**
-   * Runs `filter` on libuv's thread pool and resolves a promise: the
-   * JS layer's path for a call when no other is in flight, where it has
-   * the lowest latency (see README "Performance").
+   * `{ call, inline, start }`: the functions JS calls plugin `name` with
+   * (see `js_plugin`); an inline call runs for at most `inline_ms`. Made
+   * once per plugin by the JS layer.
    */
-  filterTask(plugin: string, input: JsInput): Promise<string>
-  /** `shortcode` as [`NativeHost::filter_task`] runs `filter`. */
-  shortcodeTask(plugin: string, inputJson: JsInput): Promise<string>
-  /** `hook` as [`NativeHost::filter_task`] runs `filter`. */
-  hookTask(plugin: string, payloadJson: JsInput): Promise<string>
-  /** Starts `filter` on a worker; its result reaches `on_complete` under `id`. */
-  filterAsync(id: number, plugin: string, input: JsInput): void
-  /** Starts `shortcode` on a worker; its result reaches `on_complete` under `id`. */
-  shortcodeAsync(id: number, plugin: string, inputJson: JsInput): void
-  /** Starts `hook` on a worker; its result reaches `on_complete` under `id`. */
-  hookAsync(id: number, plugin: string, payloadJson: JsInput): void
+  pluginFunctions(name: string, inlineMs: number): { call: Function; inline: Function; start: Function }
   /** Loads every `*.wasm` in `dir`, off the main thread. */
   loadDir(dir: string): Promise<NativePluginInfo[]>
-  /** Adds a plugin from a `.wasm` file, off the main thread. */
-  addFile(name: string, path: string): Promise<NativePluginInfo>
-  /** Adds a plugin from its bytes, off the main thread. */
-  addBytes(name: string, wasm: Buffer): Promise<NativePluginInfo>
+  /**
+   * Adds (or with `replace`, replaces) a plugin from a `.wasm` file, off
+   * the main thread.
+   */
+  addFile(name: string, path: string, replace: boolean): Promise<NativePluginInfo>
+  /**
+   * Adds (or with `replace`, replaces) a plugin from its bytes, off the
+   * main thread.
+   */
+  addBytes(name: string, wasm: Buffer, replace: boolean): Promise<NativePluginInfo>
+  /**
+   * A new input buffer of at least `bytes` bytes (a Node Buffer) that the
+   * plugin functions read inputs from from now on.
+   */
+  inputBuffer(bytes: number): Buffer
   /** Every plugin, in load order. */
   plugins(): Array<NativePluginInfo>
   /**
@@ -60,10 +61,14 @@ export declare class NativeHost {
   memoStats(): NativeMemoStats | null
   /** The worker threads async calls run on. */
   get threads(): number
-  filterSync(plugin: string, input: JsInput): JsText
-  shortcodeSync(plugin: string, inputJson: JsInput): JsText
-  /** `filter` on every input, spread over all workers; outputs in input order. */
-  filterMany(plugin: string, inputs: Array<JsInput>): Promise<string[]>
+  /**
+   * `filter` on every input, spread over all workers; outputs in input order.
+   *
+   * On this thread the inputs are only copied as UTF-16 (what V8 holds);
+   * the workers transcode them to UTF-8 and prepare the outputs as
+   * Latin-1 or UTF-16, so this thread only copies the results in.
+   */
+  filterMany(plugin: string, inputs: Array<JsUtf16>): Promise<string[]>
   /**
    * Stops the workers and frees the instances; later calls fail with
    * HOST_CLOSED. The JS layer waits for calls in flight first.
@@ -83,6 +88,9 @@ export interface About {
   /** The Rust target triple the binary was compiled for. */
   target: string
 }
+
+/** The exports the plugin functions take by number, in order. */
+export declare function callableExports(): Array<string>
 
 /** The default host options (`DEFAULT_OPTIONS` in JS). */
 export declare function defaultOptions(): Record<string, unknown>

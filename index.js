@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeHost = nativeBinding.NativeHost
 module.exports.about = nativeBinding.about
+module.exports.callableExports = nativeBinding.callableExports
 module.exports.defaultOptions = nativeBinding.defaultOptions
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.resolveOptions = nativeBinding.resolveOptions

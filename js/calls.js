@@ -4,7 +4,7 @@
 // budget that lets an async call run on this thread when it is cheap.
 // src/lib.rs ("Call paths") has the design and the measurements behind it.
 
-const native = require('../index.js');
+const { binding: native } = require('./native');
 const { fromNative } = require('./errors');
 
 /** Export numbers the native plugin functions take, from the Rust list. */

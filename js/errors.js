@@ -7,7 +7,7 @@
 const NATIVE_MARK = '\u0001alloy-wasm:';
 
 /** Every code a PluginError can carry, from the Rust core's one list (README "Errors"). */
-const ErrorCodes = Object.freeze(Object.fromEntries(require('../index.js').errorCodes().map((code) => [code, code])));
+const ErrorCodes = Object.freeze(Object.fromEntries(require('./native').binding.errorCodes().map((code) => [code, code])));
 
 class PluginError extends Error {
   /**

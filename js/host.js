@@ -4,7 +4,7 @@
 // lets close() wait for the calls in flight.
 
 const path = require('node:path');
-const { NativeHost } = require('../index.js');
+const { NativeHost } = require('./native').binding;
 const { PluginError, ErrorCodes, pluginError, fromNative } = require('./errors');
 const { resolveOptions } = require('./options');
 const { HookRegistry } = require('./hooks');
@@ -343,7 +343,7 @@ const MANY_CHUNK_CHARS = 1 << 20;
 function reindexed(error) {
   if (typeof error.index !== 'number') return error;
   const message = error.message.replace(/input #\d+:/, `input #${error.index}:`);
-  return new PluginError(message, { code: error.code, plugin: error.plugin, export: error.export, index: error.index });
+  return new PluginError(message, { code: error.code, plugin: error.plugin, export: error.export, index: error.index, backtrace: error.backtrace });
 }
 
 function callNative(call) {

@@ -2,7 +2,7 @@
 // Host options: the defaults in one place, and one validation that names
 // every bad option on its own line.
 
-const native = require('../index.js');
+const { binding: native } = require('./native');
 const { fromNative } = require('./errors');
 
 /**
