@@ -371,7 +371,7 @@ test('an invalid module fails astro:build:start with a one-line message (its cau
   await integration.hooks['astro:config:setup']({ config: { root: pathToFileURL(`${site}/`) }, updateConfig() {}, logger: recordingLogger() });
   const err = await expectCode(() => integration.hooks['astro:build:start']({ logger: recordingLogger() }), ErrorCodes.INVALID_MODULE, { plugin: 'bad' });
   for (let e = err; e; e = e.cause) assert.doesNotMatch(e.message, /\n/, e.message);
-  assert.match(err.message, /expected=\[0x0, 0x61, 0x73, 0x6d\] actual=\[0x74, 0x68, 0x69, 0x73\]/);
+  assert.match(err.message, /is not a WebAssembly module: it does not start with the WebAssembly magic number/);
   await integration.hooks['astro:server:done']({ logger: recordingLogger() });
 });
 

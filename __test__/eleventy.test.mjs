@@ -426,7 +426,7 @@ test('an invalid module fails the build with one line per error in the log, and 
   const err = await buildFails(dir);
   assertPluginError(err, ErrorCodes.INVALID_MODULE, { plugin: 'bad' });
   for (const e of errorChain(err)) assert.doesNotMatch(e.message, /\n/, `one line: ${e.message}`);
-  assert.match(err.message, /expected=\[0x0, 0x61, 0x73, 0x6d\] actual=\[0x74, 0x68, 0x69, 0x73\]/);
+  assert.match(err.message, /is not a WebAssembly module: it does not start with the WebAssembly magic number/);
 
   // As the eleventy command logs it.
   writeFileSync(path.join(dir, 'eleventy.config.mjs'), [
@@ -442,7 +442,7 @@ test('an invalid module fails the build with one line per error in the log, and 
   const log = (stdout + stderr).split('\n');
   const errorLines = log.filter((line) => line.includes('INVALID_MODULE'));
   assert.ok(errorLines.length >= 1, log.join('\n'));
-  for (const line of errorLines) assert.match(line, /is not a valid WebAssembly module: .*expected=\[.*\] actual=\[.*\].*\[INVALID_MODULE\]/);
+  for (const line of errorLines) assert.match(line, /is not a WebAssembly module: .*\[INVALID_MODULE\]/);
   assert.ok(!log.some((line) => /^\s*(\[11ty\]\s*)?0x[0-9a-f]+,?\s*$/.test(line)), `no line of one byte:\n${log.join('\n')}`);
   assert.ok(!log.some((line) => /^\s*(\[11ty\]\s*)?at /.test(line)), `no stack trace:\n${log.join('\n')}`);
 
