@@ -122,6 +122,7 @@ impl InstancePool {
         }
         let instance = slot.as_mut().expect("filled above");
         let result = run_counted(instance, call);
+        // A broken instance is not also counted as recycled.
         if self.is_broken(instance, &result) || self.recycle_if_due(instance) {
             *slot = None;
         }

@@ -142,23 +142,19 @@ pub fn check_structure(wasm: &[u8], limits: &StructureLimits) -> Result<()> {
                         .to_owned(),
                 )
             }
-            Payload::FunctionSection(reader) => {
-                if reader.count() > limits.max_functions {
-                    return refuse(format!(
-                        "defines {} functions, more than the {} alloy-wasm compiles (limit: functions per module)",
-                        reader.count(),
-                        limits.max_functions
-                    ));
-                }
+            Payload::FunctionSection(reader) if reader.count() > limits.max_functions => {
+                return refuse(format!(
+                    "defines {} functions, more than the {} alloy-wasm compiles (limit: functions per module)",
+                    reader.count(),
+                    limits.max_functions
+                ));
             }
-            Payload::CodeSectionStart { size, .. } => {
-                if size as usize > limits.max_code_bytes {
-                    return refuse(format!(
-                        "has {} MiB of code, more than the {} MiB alloy-wasm compiles (limit: code size)",
-                        (size as usize).div_ceil(1 << 20),
-                        limits.max_code_bytes >> 20
-                    ));
-                }
+            Payload::CodeSectionStart { size, .. } if size as usize > limits.max_code_bytes => {
+                return refuse(format!(
+                    "has {} MiB of code, more than the {} MiB alloy-wasm compiles (limit: code size)",
+                    (size as usize).div_ceil(1 << 20),
+                    limits.max_code_bytes >> 20
+                ));
             }
             Payload::CodeSectionEntry(body) => match check_body(&body, limits) {
                 Err(detail) => return refuse(detail),
