@@ -112,15 +112,13 @@ impl Workers {
             .clone()
     }
 
-    /// Queues `job`, starting the threads first if needed; gives it back
-    /// (with the reason) when the pool is shut down or cannot start.
-    fn push(&self, job: Job) -> std::result::Result<(), (Job, PluginError)> {
-        if let Err(err) = self.start() {
-            return Err((job, err));
-        }
+    /// Queues `job`, starting the threads first if needed; the reason when
+    /// the pool is shut down or cannot start (the job is then dropped).
+    fn push(&self, job: Job) -> Result<()> {
+        self.start()?;
         self.shared
             .push(job)
-            .map_err(|job| (job, PluginError::host_closed()))
+            .map_err(|_| PluginError::host_closed())
     }
 
     /// Runs `job` on a worker and hands its result to `done` there. `done`
@@ -136,7 +134,7 @@ impl Workers {
         let done = Arc::new(Mutex::new(Some(done)));
         let answer = Arc::clone(&done);
         let queued = self.push(Box::new(move || answer_once(&answer, run_caught(job))));
-        if let Err((_, err)) = queued {
+        if let Err(err) = queued {
             answer_once(&done, Err(err));
         }
     }
@@ -169,7 +167,7 @@ impl Workers {
                     answer_once(&part_done, Ok(()));
                 }
             }));
-            if let Err((_, err)) = queued {
+            if let Err(err) = queued {
                 answer_once(&done, Err(err));
                 return;
             }

@@ -430,7 +430,7 @@ fn pin_to_one_cpu() {
     unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
         assert_eq!(
-            libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set),
+            libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set),
             0
         );
         let cpu = (0..libc::CPU_SETSIZE as usize)
@@ -439,7 +439,7 @@ fn pin_to_one_cpu() {
         libc::CPU_ZERO(&mut set);
         libc::CPU_SET(cpu, &mut set);
         assert_eq!(
-            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set),
+            libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set),
             0
         );
     }
