@@ -26,6 +26,7 @@ use wasmtime::{Engine, Module};
 
 use crate::error::{one_line, ErrorCode, PluginError, Result};
 use crate::files::open_regular;
+use crate::validate::{check_structure, LIMITS};
 
 /// The last bytes of every entry, after its checksum. (Version 1 entries had
 /// no module hash; their names differ, so they are never read.)
@@ -97,6 +98,7 @@ impl ModuleCache {
     fn entry_path_of(&self, engine: &Engine, module: &ModuleHash) -> PathBuf {
         let mut key = blake3::Hasher::new();
         key.update(b"alloy-wasm module cache v2\0");
+        key.update(format!("{LIMITS:?}").as_bytes());
         engine
             .precompile_compatibility_hash()
             .hash(&mut Blake3Writer(&mut key));
@@ -114,6 +116,7 @@ pub fn compile(
 ) -> Result<CompiledModule> {
     let started = Instant::now();
     let Some(cache) = cache else {
+        check_structure(wasm, &LIMITS)?;
         let module = compile_fresh(engine, wasm)?;
         return Ok(CompiledModule {
             module,
@@ -132,6 +135,10 @@ pub fn compile(
             cache_error: None,
         });
     }
+    // Only a module that passed these checks is ever written, and the
+    // limits are part of the entry's name, so a hit skips them (a 381 KB
+    // module's scan is about 3 ms, most of a warm load).
+    check_structure(wasm, &LIMITS)?;
     let module = compile_fresh(engine, wasm)?;
     let millis = elapsed_ms(started);
     let cache_error = write_entry(&module, &hash, &path).err().map(|e| {

@@ -11,7 +11,6 @@ use crate::exports::{AbiExport, ExportTable};
 use crate::imports::{check_imports, shared_linker};
 use crate::instance::PluginInstance;
 use crate::store::{Limits, StoreState};
-use crate::validate::{check_structure, LIMITS};
 
 pub struct CompiledPlugin {
     pub pre: InstancePre<StoreState>,
@@ -35,9 +34,8 @@ impl CompiledPlugin {
     /// exports. `hooks` is left empty: it needs an instance (see
     /// [`CompiledPlugin::read_hooks`]).
     pub fn compile(wasm: &[u8], cache: Option<&ModuleCache>) -> Result<Self> {
-        // Before the cache too: a cached entry of a module past today's
-        // limits must not load either.
-        check_structure(wasm, &LIMITS)?;
+        // The structural limits are checked before compiling, in `compile`
+        // (a cache entry exists only for a module that passed them).
         let compiled = compile(shared_engine(), wasm, cache)?;
         let module = compiled.module;
         let wasi = check_imports(&module)?;
