@@ -14,7 +14,7 @@
 #     Builds in build/benchmark/cargo-target (override: BENCH_CARGO_TARGET_DIR=...),
 #     not in $CARGO_TARGET_DIR: a shared target folder's lock would make the
 #     benchmark wait for whatever else is building there.
-#   wat2wasm   [Debian/Ubuntu: wabt]
+#   wat2wasm   the npm package wabt (a devDependency), as scripts/build-fixtures.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,7 +33,8 @@ else
   CARGO=("$CARGO")
 fi
 command -v "${CARGO[0]}" >/dev/null || die "cargo not found; install Rust with rustup (stable), then: rustup target add wasm32-unknown-unknown"
-command -v wat2wasm >/dev/null || die "wat2wasm not found; install it with: apt-get install wabt"
+WAT2WASM="$ROOT/node_modules/.bin/wat2wasm"
+[ -x "$WAT2WASM" ] || die "wat2wasm not found at $WAT2WASM (npm package wabt, a devDependency): run 'npm install' in $ROOT"
 
 mkdir -p "$OUT"
 TARGET_DIR="${BENCH_CARGO_TARGET_DIR:-$OUT/cargo-target}"
@@ -45,4 +46,4 @@ TARGET_DIR="${BENCH_CARGO_TARGET_DIR:-$OUT/cargo-target}"
 cp "$TARGET_DIR/wasm32-unknown-unknown/release/markdown_page.wasm" "$OUT/markdown-page.wasm.tmp"
 mv "$OUT/markdown-page.wasm.tmp" "$OUT/markdown-page.wasm"
 
-wat2wasm -o "$OUT/sometimes-loops.wasm" "$SRC/sometimes-loops.wat"
+"$WAT2WASM" -o "$OUT/sometimes-loops.wasm" "$SRC/sometimes-loops.wat"
