@@ -8,7 +8,6 @@
 
 use std::cell::{RefCell, UnsafeCell};
 use std::ffi::c_void;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -24,6 +23,7 @@ use crate::host::{check_output, Host};
 use crate::instance::PluginInstance;
 use crate::js_string::{check_length, create_js_string, OutputError};
 use crate::plugin::Plugin;
+use crate::workers::run_caught;
 
 /// The exports JS calls by number, in the order of [`callable_exports`].
 pub const CALLABLE: [AbiExport; 3] = [AbiExport::Filter, AbiExport::Shortcode, AbiExport::Hook];
@@ -405,20 +405,10 @@ unsafe extern "C" fn start_callback(
         Ok(undefined(env))
     })
 }
+
 /// Runs `body`; an error or a panic becomes a thrown marked error.
 fn guarded(env: sys::napi_env, body: impl FnOnce() -> Result<sys::napi_value>) -> sys::napi_value {
-    let result = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        Err(PluginError::new(
-            ErrorCode::Internal,
-            format!("a bug in alloy-wasm (please report it): {what}"),
-        ))
-    });
-    match result {
+    match run_caught(body) {
         Ok(value) => value,
         Err(err) => {
             throw(env, &marked_message(&err));
