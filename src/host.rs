@@ -113,12 +113,7 @@ impl Host {
     /// Adds one plugin from its bytes.
     pub fn add_bytes(&self, name: &str, wasm: &[u8], path: Option<PathBuf>) -> Result<PluginInfo> {
         self.ensure_open()?;
-        if name.is_empty() {
-            return Err(PluginError::new(
-                ErrorCode::InvalidInput,
-                "a plugin name must not be empty",
-            ));
-        }
+        check_name(name)?;
         let plugin = Plugin::load(name, wasm, path, self.load_context(name))?;
         Ok(self.register(vec![plugin])?.remove(0))
     }
@@ -141,12 +136,7 @@ impl Host {
         path: Option<PathBuf>,
     ) -> Result<PluginInfo> {
         self.ensure_open()?;
-        if name.is_empty() {
-            return Err(PluginError::new(
-                ErrorCode::InvalidInput,
-                "a plugin name must not be empty",
-            ));
-        }
+        check_name(name)?;
         let plugin = Arc::new(Plugin::load(name, wasm, path, self.load_context(name))?);
         let info = plugin.info();
         let mut registry = self.registry.write().unwrap_or_else(|p| p.into_inner());
@@ -277,9 +267,10 @@ impl Host {
         input: String,
         done: impl FnOnce(Result<String>) + Send + 'static,
     ) {
-        let host = Arc::clone(self);
-        self.workers
-            .spawn(move || host.call(&name, export, &input), done)
+        match self.plugin(&name) {
+            Ok(plugin) => self.spawn_plugin_call(plugin, export, input.into_bytes(), done),
+            Err(err) => done(Err(err)),
+        }
     }
 
     /// Runs `export` of `plugin` on a worker with `input` and hands the
@@ -374,6 +365,17 @@ impl Host {
             Ok(())
         }
     }
+}
+
+/// A plugin name must not be empty.
+fn check_name(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(PluginError::new(
+            ErrorCode::InvalidInput,
+            "a plugin name must not be empty",
+        ));
+    }
+    Ok(())
 }
 
 /// What every path checks of an output: a hook's must be a JSON object of

@@ -12,30 +12,11 @@ use alloy_wasm::{AbiExport, ErrorCode, Host, PluginError, Settings};
 
 /// memory, a bump `alloc`, and a packed `filter` that echoes unless the
 /// input starts with `!`, when it runs `misbehave` first.
-fn echo_plugin(misbehave: &str, extra: &str) -> Vec<u8> {
-    wat::parse_str(echo_wat(misbehave, extra)).expect("valid WAT")
-}
+mod common;
 
-fn echo_wat(misbehave: &str, extra: &str) -> String {
-    format!(
-        r#"(module
-          (memory (export "memory") 1)
-          (global $heap (mut i32) (i32.const 1024))
-          (func (export "alloc") (param $n i32) (result i32)
-            (local $p i32)
-            (local.set $p (global.get $heap))
-            (global.set $heap (i32.add (global.get $heap) (local.get $n)))
-            (if (i32.gt_u (global.get $heap) (i32.mul (memory.size) (i32.const 65536)))
-              (then (drop (memory.grow (i32.add (i32.shr_u (local.get $n) (i32.const 16)) (i32.const 1))))))
-            (local.get $p))
-          (func (export "filter") (param $p i32) (param $l i32) (result i64)
-            (if (i32.and (i32.gt_u (local.get $l) (i32.const 0))
-                         (i32.eq (i32.load8_u (local.get $p)) (i32.const 33)))
-              (then {misbehave}))
-            (i64.or (i64.shl (i64.extend_i32_u (local.get $p)) (i64.const 32))
-                    (i64.extend_i32_u (local.get $l))))
-          {extra})"#
-    )
+/// The shared echo plugin, in the packed result form.
+fn echo_plugin(misbehave: &str, extra: &str) -> Vec<u8> {
+    common::echo_plugin("packed", misbehave, extra)
 }
 
 fn host(settings: Settings) -> Arc<Host> {
@@ -402,7 +383,7 @@ fn a_big_real_shaped_plugin_still_loads() {
         "(data (i32.const 65536) \"{}\")",
         "\\2a".repeat(4 << 20)
     ));
-    let wasm = wat::parse_str(echo_wat("nop", &extra).replace(
+    let wasm = wat::parse_str(common::echo_wat("packed", "nop", &extra).replace(
         "(memory (export \"memory\") 1)",
         "(memory (export \"memory\") 80)",
     ))
