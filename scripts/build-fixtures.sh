@@ -2,6 +2,7 @@
 # Builds every fixture plugin:
 #   build/fixtures/plugins/  the example plugins (examples/plugins/*), all valid
 #   build/fixtures/broken/   deliberately broken plugins (__test__/fixtures/broken-src/*)
+#   build/fixtures/abi/      test plugins of ABI features (__test__/fixtures/abi-src/*.wat)
 #   build/fixtures/bench/    the benchmark's plugins (npm run bench): the slugify and
 #                            lazy-images-filter examples, benchmark/plugins/*, and the
 #                            Extism build of the same filters (benchmark/extism/)
@@ -32,6 +33,8 @@ BROKEN_SRC="$ROOT/__test__/fixtures/broken-src"
 PLUGINS="$ROOT/build/fixtures/plugins"
 BROKEN="$ROOT/build/fixtures/broken"
 BENCH="$ROOT/build/fixtures/bench"
+ABI_SRC="$ROOT/__test__/fixtures/abi-src"
+ABI="$ROOT/build/fixtures/abi"
 
 die() {
   echo "build-fixtures: $*" >&2
@@ -42,7 +45,7 @@ WITH_C=0
 for arg in "$@"; do
   case "$arg" in
     --with-c) WITH_C=1 ;;
-    -h | --help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $arg (usage: scripts/build-fixtures.sh [--with-c])" ;;
   esac
 done
@@ -158,6 +161,9 @@ build_wat() {
     fi
   done
   printf 'this is not WebAssembly\n' >"$BROKEN/not-wasm.wasm"
+  for src in "$ABI_SRC"/*.wat; do
+    wat2wasm -o "$ABI/$(basename "$src" .wat).wasm" "$src"
+  done
 }
 build_as_abort() {
   cd "$BROKEN_SRC"
@@ -177,8 +183,8 @@ build_extism_filters() {
 }
 
 # ---------------------------------------------------------------- run
-rm -rf "$PLUGINS" "$BROKEN" "$BENCH"
-mkdir -p "$PLUGINS" "$BROKEN" "$BENCH"
+rm -rf "$PLUGINS" "$BROKEN" "$BENCH" "$ABI"
+mkdir -p "$PLUGINS" "$BROKEN" "$BENCH" "$ABI"
 LOGS="$(mktemp -d)"
 trap 'rm -rf "$LOGS"' EXIT
 
@@ -233,7 +239,7 @@ report "$BENCH" lazy-images-filter "Rust filter (benchmark)"
 report "$BENCH" text-stats "Rust filter (benchmark: load timing)"
 report "$BENCH" extism-filters "Extism plugin, AssemblyScript (benchmark)"
 # Anything else that got built (a new source in broken-src/) gets its line too.
-for file in "$PLUGINS"/*.wasm "$BROKEN"/*.wasm; do
+for file in "$PLUGINS"/*.wasm "$BROKEN"/*.wasm "$ABI"/*.wasm; do
   case " $REPORTED " in *" $file "*) continue ;; esac
   report "$(dirname "$file")" "$(basename "$file" .wasm)" "$([ "$(dirname "$file")" = "$BROKEN" ] && echo broken)"
 done

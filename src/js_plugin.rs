@@ -26,7 +26,12 @@ use crate::plugin::Plugin;
 use crate::workers::run_caught;
 
 /// The exports JS calls by number, in the order of [`callable_exports`].
-pub const CALLABLE: [AbiExport; 3] = [AbiExport::Filter, AbiExport::Shortcode, AbiExport::Hook];
+pub const CALLABLE: [AbiExport; 4] = [
+    AbiExport::Filter,
+    AbiExport::Shortcode,
+    AbiExport::Hook,
+    AbiExport::FilterArgs,
+];
 
 /// The names of [`CALLABLE`], for the JS layer's numbering.
 pub fn callable_exports() -> Vec<&'static str> {
@@ -147,11 +152,20 @@ impl JsPlugin {
         }
     }
 
-    /// `{ call, inline, start }` as JS functions bound to this handle.
+    /// `{ call, inline, start, hasFilter, hasFilterArgs }`: the functions
+    /// bound to this handle, and which filter exports the plugin has (the
+    /// JS layer picks `filter` or `filter_args` by them).
     ///
     /// # Safety
     /// `env` must be the live environment of the current JS-thread call.
     pub unsafe fn into_js(self, env: sys::napi_env) -> napi::Result<sys::napi_value> {
+        let flags = [
+            (c"hasFilter", self.plugin.has_export(AbiExport::Filter)),
+            (
+                c"hasFilterArgs",
+                self.plugin.has_export(AbiExport::FilterArgs),
+            ),
+        ];
         let handle = Rc::new(self);
         let mut object = ptr::null_mut();
         // SAFETY: `env` is live (the caller's contract); each function gets
@@ -169,6 +183,16 @@ impl JsPlugin {
                     object,
                     name.as_ptr(),
                     function,
+                ))?;
+            }
+            for (name, flag) in flags {
+                let mut value = ptr::null_mut();
+                check(sys::napi_get_boolean(env, flag, &mut value))?;
+                check(sys::napi_set_named_property(
+                    env,
+                    object,
+                    name.as_ptr(),
+                    value,
                 ))?;
             }
         }

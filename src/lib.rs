@@ -68,6 +68,7 @@ pub mod engine;
 pub mod error;
 pub mod exports;
 pub mod files;
+pub mod filter_args;
 pub mod hook_output;
 pub mod host;
 pub mod imports;
@@ -95,6 +96,6 @@ mod js_string;
 
 pub use error::{ErrorCode, PluginError};
 pub use exports::{AbiExport, ResultForm};
-pub use host::Host;
+pub use host::{AddOptions, Host};
 pub use plugin::PluginInfo;
 pub use settings::{Memoize, Settings};
