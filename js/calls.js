@@ -6,6 +6,7 @@
 
 const { binding: native } = require('./native');
 const { fromNative } = require('./errors');
+const { filterExport, filterArgsInput } = require('./plugin-options');
 
 /** Export numbers the native plugin functions take, from the Rust list. */
 const EXPORT = Object.freeze(Object.fromEntries(native.callableExports().map((name, i) => [name, i])));
@@ -48,10 +49,41 @@ class PluginCalls {
 
   /** Runs `exportName` of `name` on this thread; returns the output or throws a PluginError. */
   sync(name, exportName, input) {
+    return this.#sync(this.#functionsOf(name), EXPORT[exportName], input);
+  }
+
+  /**
+   * Runs the filter of `name` on this thread: `filter`, or `filter_args` when
+   * there are arguments (`args`, a JSON array text) or the plugin has only it.
+   */
+  filterSync(name, input, args) {
     const fns = this.#functionsOf(name);
+    if (args === undefined && fns.hasFilter) return this.#sync(fns, EXPORT.filter, input);
+    const exportName = filterExport(fns, name, args);
+    return this.#sync(fns, EXPORT[exportName], exportName === 'filter' ? input : filterArgsInput(input, args));
+  }
+
+  /** filterSync off the event loop's critical path (see async()). */
+  filterAsync(name, input, args) {
+    const fns = this.#functionsOf(name);
+    if (args === undefined && fns.hasFilter) return this.#async(fns, EXPORT.filter, input);
+    const exportName = filterExport(fns, name, args);
+    return this.#async(fns, EXPORT[exportName], exportName === 'filter' ? input : filterArgsInput(input, args));
+  }
+
+  /**
+   * What filterMany hands the native batch for `args` (a JSON array text, or
+   * undefined): null to call `filter`, or the arguments' JSON for `filter_args`.
+   */
+  batchArgs(name, args) {
+    const fns = this.#functionsOf(name);
+    return filterExport(fns, name, args) === 'filter' ? null : (args ?? '[]');
+  }
+
+  #sync(fns, exportNumber, input) {
     const length = this.#encode(input);
     try {
-      return fns.call(length, EXPORT[exportName]);
+      return fns.call(length, exportNumber);
     } catch (err) {
       throw fromNative(err);
     } finally {
@@ -66,9 +98,11 @@ class PluginCalls {
    * Throws (synchronously) only for an unknown plugin.
    */
   async(name, exportName, input) {
-    const fns = this.#functionsOf(name);
+    return this.#async(this.#functionsOf(name), EXPORT[exportName], input);
+  }
+
+  #async(fns, exportNumber, input) {
     const length = this.#encode(input);
-    const exportNumber = EXPORT[exportName];
     try {
       if (this.#inlineSpentMs < INLINE_BUDGET_MS) {
         const started = performance.now();
