@@ -239,10 +239,13 @@ impl NativeHost {
         }
     }
 
-    /// `{ call, inline, start }`: the functions JS calls plugin `name` with
-    /// (see `js_plugin`); an inline call runs for at most `inline_ms`. Made
-    /// once per plugin by the JS layer.
-    #[napi(ts_return_type = "{ call: Function; inline: Function; start: Function }")]
+    /// `{ call, inline, start, hasFilter, hasFilterArgs }`: the functions JS
+    /// calls plugin `name` with (see `js_plugin`), and which filter exports
+    /// it has; an inline call runs for at most `inline_ms`. Made once per
+    /// plugin by the JS layer.
+    #[napi(
+        ts_return_type = "{ call: Function; inline: Function; start: Function; hasFilter: boolean; hasFilterArgs: boolean }"
+    )]
     pub fn plugin_functions(
         &self,
         env: Env,
