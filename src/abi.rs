@@ -54,24 +54,29 @@ fn call_raw(
     timeout_ms: u64,
 ) -> Result<(i32, i32)> {
     let name = export.name();
-    let Some(func) = inst.funcs.buffer(export).cloned() else {
-        return Err(PluginError::new(
-            ErrorCode::MissingExport,
-            format!("does not export \"{name}\""),
-        )
-        .with_export(name));
+    // The handle is looked up again for the call rather than cloned: a
+    // TypedFunc clone costs reference counts on every call.
+    let with_slot = match inst.funcs.buffer(export) {
+        Some(func) => matches!(func, BufferFunc::Retptr(_)),
+        None => {
+            return Err(PluginError::new(
+                ErrorCode::MissingExport,
+                format!("does not export \"{name}\""),
+            )
+            .with_export(name))
+        }
     };
     arm_deadline(inst, timeout_ms.min(inst.limits.timeout_ms));
-    let with_slot = matches!(func, BufferFunc::Retptr(_));
     let written = write_input(inst, input, with_slot).map_err(|e| e.with_export(name))?;
     let (ptr, len) = (written.ptr, written.len);
     let limits = inst.limits;
-    let result = match func {
-        BufferFunc::Packed(f) => f.call(&mut inst.store, (ptr, len)).map(unpack),
-        BufferFunc::Pair(f) => f.call(&mut inst.store, (ptr, len)),
-        BufferFunc::Retptr(f) => f
+    let result = match inst.funcs.buffer(export) {
+        Some(BufferFunc::Packed(f)) => f.call(&mut inst.store, (ptr, len)).map(unpack),
+        Some(BufferFunc::Pair(f)) => f.call(&mut inst.store, (ptr, len)),
+        Some(BufferFunc::Retptr(f)) => f
             .call(&mut inst.store, (written.slot, ptr, len))
             .map(|()| read_slot(inst, written.slot)),
+        None => unreachable!("checked above"),
     };
     let (out_ptr, out_len) = result.map_err(|e| classify(e, &limits).with_export(name))?;
     check_not_error(
@@ -112,30 +117,38 @@ fn call_getter_func(
     export: AbiExport,
     slot: Option<i32>,
 ) -> Option<Result<(i32, i32, Option<i32>)>> {
-    let func = inst.funcs.getter(export)?.clone();
     let limits = inst.limits;
     let classify = |e| classify(e, &limits);
-    Some(match func {
-        GetterFunc::Packed(f) => f
+    let slot = match inst.funcs.getter(export)? {
+        GetterFunc::Retptr(_) => match slot {
+            Some(slot) => Some(slot),
+            None => match write_input(inst, &[], true) {
+                Ok(written) => Some(written.slot),
+                Err(err) => return Some(Err(err)),
+            },
+        },
+        _ => None,
+    };
+    Some(match (inst.funcs.getter(export)?, slot) {
+        (GetterFunc::Packed(f), _) => f
             .call(&mut inst.store, ())
             .map(|r| {
                 let (p, l) = unpack(r);
                 (p, l, None)
             })
             .map_err(classify),
-        GetterFunc::Pair(f) => f
+        (GetterFunc::Pair(f), _) => f
             .call(&mut inst.store, ())
             .map(|(p, l)| (p, l, None))
             .map_err(classify),
-        GetterFunc::Retptr(f) => (|| {
-            let slot = match slot {
-                Some(slot) => slot,
-                None => write_input(inst, &[], true)?.slot,
-            };
-            f.call(&mut inst.store, slot).map_err(classify)?;
-            let (p, l) = read_slot(inst, slot);
-            Ok((p, l, Some(slot)))
-        })(),
+        (GetterFunc::Retptr(f), Some(slot)) => match f.call(&mut inst.store, slot) {
+            Ok(()) => {
+                let (p, l) = read_slot(inst, slot);
+                Ok((p, l, Some(slot)))
+            }
+            Err(e) => Err(classify(e)),
+        },
+        (GetterFunc::Retptr(_), None) => unreachable!("a slot was made above"),
     })
 }
 
