@@ -42,6 +42,21 @@ test('args reach filter_args as {"input", "args"} on every path, in every result
   }
 });
 
+test('a big input with args (the input buffer grows for the arguments) arrives whole', async () => {
+  const host = await argsHost();
+  try {
+    // 21,800 three-byte characters nearly fill the 64 KiB input buffer; the
+    // arguments after them make it grow.
+    const input = '日'.repeat(21_800);
+    const args = ['ab', 'x'.repeat(2000)];
+    assert.deepEqual(JSON.parse(host.filterSync('shapes-i64', input, args)), { input, args });
+    assert.deepEqual(JSON.parse(await host.filter('shapes-mv', input, args)), { input, args });
+    assert.deepEqual(JSON.parse(host.filterSync('shapes-retptr', 'small', [1])), { input: 'small', args: [1] });
+  } finally {
+    await host.close();
+  }
+});
+
 test('without args (or with []) a plugin with both exports gets filter; one with only filter_args gets "args": []', async () => {
   const host = await argsHost();
   try {

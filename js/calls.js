@@ -6,7 +6,7 @@
 
 const { binding: native } = require('./native');
 const { fromNative } = require('./errors');
-const { filterExport, filterArgsInput } = require('./plugin-options');
+const { filterExport } = require('./plugin-options');
 
 /** Export numbers the native plugin functions take, from the Rust list. */
 const EXPORT = Object.freeze(Object.fromEntries(native.callableExports().map((name, i) => [name, i])));
@@ -60,7 +60,7 @@ class PluginCalls {
     const fns = this.#functionsOf(name);
     if (args === undefined && fns.hasFilter) return this.#sync(fns, EXPORT.filter, input);
     const exportName = filterExport(fns, name, args);
-    return this.#sync(fns, EXPORT[exportName], exportName === 'filter' ? input : filterArgsInput(input, args));
+    return this.#sync(fns, EXPORT[exportName], input, exportName === 'filter' ? undefined : (args ?? ''));
   }
 
   /** filterSync off the event loop's critical path (see async()). */
@@ -68,7 +68,7 @@ class PluginCalls {
     const fns = this.#functionsOf(name);
     if (args === undefined && fns.hasFilter) return this.#async(fns, EXPORT.filter, input);
     const exportName = filterExport(fns, name, args);
-    return this.#async(fns, EXPORT[exportName], exportName === 'filter' ? input : filterArgsInput(input, args));
+    return this.#async(fns, EXPORT[exportName], input, exportName === 'filter' ? undefined : (args ?? ''));
   }
 
   /**
@@ -80,9 +80,15 @@ class PluginCalls {
     return filterExport(fns, name, args) === 'filter' ? null : (args ?? '[]');
   }
 
-  #sync(fns, exportNumber, input) {
+  /**
+   * `args`: for filter_args, the arguments' JSON ('' for none), written after
+   * the input; the native side builds {"input", "args"} from both (cheaper
+   * than JSON.stringify here, see src/filter_args.rs).
+   */
+  #sync(fns, exportNumber, input, args) {
     const length = this.#encode(input);
     try {
+      if (args !== undefined) return fns.call(length, exportNumber, 0, this.#encodeArgs(args, length));
       return fns.call(length, exportNumber);
     } catch (err) {
       throw fromNative(err);
@@ -101,14 +107,15 @@ class PluginCalls {
     return this.#async(this.#functionsOf(name), EXPORT[exportName], input);
   }
 
-  #async(fns, exportNumber, input) {
+  #async(fns, exportNumber, input, args) {
     const length = this.#encode(input);
+    const argsLength = args === undefined ? 0 : this.#encodeArgs(args, length);
     try {
       if (this.#inlineSpentMs < INLINE_BUDGET_MS) {
         const started = performance.now();
         let output;
         try {
-          output = fns.inline(length, exportNumber);
+          output = args === undefined ? fns.inline(length, exportNumber) : fns.inline(length, exportNumber, 0, argsLength);
         } catch (err) {
           return Promise.reject(fromNative(err));
         } finally {
@@ -116,7 +123,9 @@ class PluginCalls {
         }
         if (output !== undefined) return Promise.resolve(output);
       }
-      return this.#completions.start((id) => fns.start(length, exportNumber, id));
+      return this.#completions.start(args === undefined
+        ? (id) => fns.start(length, exportNumber, id)
+        : (id) => fns.start(length, exportNumber, id, argsLength));
     } finally {
       if (this.#buffer.length > KEEP_BUFFER_BYTES) this.#shrink();
     }
@@ -164,6 +173,17 @@ class PluginCalls {
     return input.length < ENCODE_INTO_UNITS
       ? this.#encoder.encodeInto(input, this.#buffer).written
       : this.#buffer.utf8Write(input, 0);
+  }
+
+  /** Writes `args` (JSON text) as UTF-8 at `offset`, after the input (grown if needed); returns its length. */
+  #encodeArgs(args, offset) {
+    const most = offset + args.length * 3;
+    if (most > this.#buffer.length) {
+      const grown = this.#native.inputBuffer(Math.max(most, this.#buffer.length * 2));
+      this.#buffer.copy(grown, 0, 0, offset);
+      this.#buffer = grown;
+    }
+    return this.#buffer.utf8Write(args, offset);
   }
 
   /** Gives back a buffer grown for one big input. */

@@ -112,11 +112,6 @@ function filterExport(fns, plugin, args) {
   return 'filter_args';
 }
 
-/** filter_args's input: {"input": <input>, "args": <args JSON, or []>}. */
-function filterArgsInput(input, args) {
-  return `{"input":${JSON.stringify(input)},"args":${args ?? '[]'}}`;
-}
-
 function isPlainObject(value) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
@@ -134,4 +129,4 @@ function describe(value) {
   return typeof value;
 }
 
-module.exports = { PLUGIN_KEYS, pluginConfigs, configJson, argsJson, filterExport, filterArgsInput, notJson };
+module.exports = { PLUGIN_KEYS, pluginConfigs, configJson, argsJson, filterExport, notJson };

@@ -1,7 +1,9 @@
 //! The input of `filter_args`: `{"input": "<the string>", "args": [...]}`.
-//! Single calls build it in JS (V8's `JSON.stringify` escapes the string on
-//! the JS thread, where the input is anyway); `filterMany` builds it here, on
-//! the worker that runs each input, so the JS thread only copies the inputs.
+//! Built here, from the UTF-8 input and the arguments' JSON (made once per
+//! call by JS): for a single call on the JS thread right after JS encoded the
+//! input (measured: 123 ns for a 40-byte title against 450 ns more for
+//! `JSON.stringify` and concatenation in JS; 34-97 us for 50 KB against
+//! 80-160 us more), for `filterMany` on the worker that runs each input.
 
 /// Writes `{"input":<input as a JSON string>,"args":<args_json>}` into
 /// `into` (cleared first). `args_json` is a JSON array, already checked.

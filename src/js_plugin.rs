@@ -19,6 +19,7 @@ use crate::binding::marked_message;
 use crate::completions::CompletionQueue;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
+use crate::filter_args::wrap_input;
 use crate::host::{check_output, Host};
 use crate::instance::PluginInstance;
 use crate::js_string::{check_length, create_js_string, OutputError};
@@ -120,6 +121,9 @@ unsafe extern "C" fn release_input_memory(
     drop(unsafe { Rc::from_raw(hint as *const InputMemory) });
 }
 
+/// A `filter_args` input buffer grown past this is dropped after its call.
+const KEEP_WRAPPED_BYTES: usize = 4 << 20;
+
 pub struct JsPlugin {
     host: Arc<Host>,
     input: InputBuffer,
@@ -131,6 +135,8 @@ pub struct JsPlugin {
     local: RefCell<Option<PluginInstance>>,
     /// Reused for outputs that are not ASCII (see `create_js_string`).
     units: RefCell<Vec<u16>>,
+    /// Reused for the input JSON of `filter_args` (see `Args::with_input`).
+    wrapped: RefCell<Vec<u8>>,
 }
 
 impl JsPlugin {
@@ -149,6 +155,7 @@ impl JsPlugin {
             completions,
             local: RefCell::new(None),
             units: RefCell::new(Vec::new()),
+            wrapped: RefCell::new(Vec::new()),
         }
     }
 
@@ -323,6 +330,9 @@ struct Args<'a> {
     len: usize,
     export: AbiExport,
     id: u32,
+    /// `filter_args`: the bytes of the arguments' JSON array, right after
+    /// the input in the buffer; 0 = no arguments (`[]`).
+    args_len: usize,
 }
 
 impl Args<'_> {
@@ -331,20 +341,47 @@ impl Args<'_> {
         unsafe { self.memory.input(self.len) }
             .ok_or_else(|| bad_args("the input length is past the input buffer"))
     }
+
+    /// The input, and for `filter_args` wrapped as its JSON
+    /// `{"input": ..., "args": ...}` into `wrapped`, handed to `call`.
+    fn with_input<T>(&self, call: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+        let input = self.input()?;
+        if self.export != AbiExport::FilterArgs {
+            return call(input);
+        }
+        // SAFETY: as in `input`.
+        let both = unsafe { self.memory.input(self.len + self.args_len) }
+            .ok_or_else(|| bad_args("the arguments' length is past the input buffer"))?;
+        let args = match &both[self.len..] {
+            [] => "[]",
+            json => std::str::from_utf8(json).map_err(|_| bad_args("arguments not UTF-8"))?,
+        };
+        let mut wrapped = self
+            .handle
+            .wrapped
+            .try_borrow_mut()
+            .map_err(|_| bad_args("re-entered"))?;
+        wrap_input(&String::from_utf8_lossy(input), args, &mut wrapped);
+        let result = call(&wrapped);
+        if wrapped.capacity() > KEEP_WRAPPED_BYTES {
+            *wrapped = Vec::new(); // grown for one big input
+        }
+        result
+    }
 }
 
 fn bad_args(what: &str) -> PluginError {
     PluginError::new(ErrorCode::Internal, format!("plugin function: {what}"))
 }
 
-/// Reads `(len: number, export: number[, id: number])`.
+/// Reads `(len: number, export: number[, id: number[, argsLen: number]])`.
 ///
 /// # Safety
 /// `env` and `info` are those of the current callback, whose data is a live
 /// `JsPlugin` (kept alive by the function being called).
 unsafe fn read_args<'a>(env: sys::napi_env, info: sys::napi_callback_info) -> Result<Args<'a>> {
-    let mut argc = 3usize;
-    let mut argv = [ptr::null_mut(); 3];
+    let mut argc = 4usize;
+    let mut argv = [ptr::null_mut(); 4];
     let mut data = ptr::null_mut();
     // SAFETY: per this function's contract.
     unsafe {
@@ -374,6 +411,11 @@ unsafe fn read_args<'a>(env: sys::napi_env, info: sys::napi_callback_info) -> Re
         } else {
             0
         };
+        let args_len = if argc >= 4 {
+            number(argv[3]).unwrap_or(0)
+        } else {
+            0
+        };
         let export = *CALLABLE
             .get(export as usize)
             .ok_or_else(|| bad_args("unknown export number"))?;
@@ -384,6 +426,7 @@ unsafe fn read_args<'a>(env: sys::napi_env, info: sys::napi_callback_info) -> Re
             len: len as usize,
             export,
             id,
+            args_len: args_len as usize,
         })
     }
 }
@@ -397,7 +440,7 @@ unsafe extern "C" fn call_callback(
     guarded(env, || {
         // SAFETY: the callback's own env and info.
         let args = unsafe { read_args(env, info) }?;
-        let made = args.handle.call(env, args.export, args.input()?, 0)?;
+        let made = args.with_input(|input| args.handle.call(env, args.export, input, 0))?;
         Ok(made.unwrap_or_else(|| undefined(env)))
     })
 }
@@ -412,7 +455,7 @@ unsafe extern "C" fn inline_callback(
         // SAFETY: the callback's own env and info.
         let args = unsafe { read_args(env, info) }?;
         let budget = args.handle.inline_ms.max(1);
-        let made = args.handle.call(env, args.export, args.input()?, budget)?;
+        let made = args.with_input(|input| args.handle.call(env, args.export, input, budget))?;
         Ok(made.unwrap_or_else(|| undefined(env)))
     })
 }
@@ -425,7 +468,10 @@ unsafe extern "C" fn start_callback(
     guarded(env, || {
         // SAFETY: the callback's own env and info.
         let args = unsafe { read_args(env, info) }?;
-        args.handle.start(args.export, args.input()?, args.id);
+        args.with_input(|input| {
+            args.handle.start(args.export, input, args.id);
+            Ok(())
+        })?;
         Ok(undefined(env))
     })
 }

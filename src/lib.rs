@@ -10,7 +10,8 @@
 //! (one instance and the call protocol); `cache` and `compiled` (a compiled
 //! plugin, shared); `pool`, `memo`, `output` and `plugin` (a live plugin);
 //! `workers`, `completions` and `host`; then `binding`. `validate` (the
-//! structural checks before compiling) depends only on `error`.
+//! structural checks before compiling) depends only on `error`;
+//! `filter_args` (the input JSON of `filter_args`) on nothing.
 //!
 //! # Call paths
 //!

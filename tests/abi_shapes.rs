@@ -99,16 +99,16 @@ fn the_result_slot_does_not_overlap_an_input_in_a_reused_buffer() {
     // second alloc (or one allocated once per instance) would be the input.
     let host = host(Settings::default());
     host.add_bytes("retptr", &wasm(SHAPES[2].1), None).unwrap();
-    for len in [0usize, 1, 7, 8, 9, 63_985] {
+    for len in [0usize, 1, 7, 8, 9, 299_985] {
         let input = "y".repeat(len);
         assert_eq!(
             host.call("retptr", AbiExport::Filter, &input).unwrap(),
             input
         );
     }
-    // alloc refuses more than 64,000 bytes: the input plus the slot's room.
+    // alloc refuses more than 300,000 bytes: the input plus the slot's room.
     let err = host
-        .call("retptr", AbiExport::Filter, &"z".repeat(63_990))
+        .call("retptr", AbiExport::Filter, &"z".repeat(299_990))
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::PluginError, "{err}");
 }
