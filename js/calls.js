@@ -88,7 +88,7 @@ class PluginCalls {
   #sync(fns, exportNumber, input, args) {
     const length = this.#encode(input);
     try {
-      if (args !== undefined) return fns.call(length, exportNumber, 0, this.#encodeArgs(args, length));
+      if (args !== undefined) return fns.call(length, exportNumber, this.#encodeArgs(args, length));
       return fns.call(length, exportNumber);
     } catch (err) {
       throw fromNative(err);
@@ -115,7 +115,7 @@ class PluginCalls {
         const started = performance.now();
         let output;
         try {
-          output = args === undefined ? fns.inline(length, exportNumber) : fns.inline(length, exportNumber, 0, argsLength);
+          output = args === undefined ? fns.inline(length, exportNumber) : fns.inline(length, exportNumber, argsLength);
         } catch (err) {
           return Promise.reject(fromNative(err));
         } finally {

@@ -218,16 +218,21 @@ fn write_input(inst: &mut PluginInstance, input: &[u8], with_slot: bool) -> Resu
         .write(&mut inst.store, start, input)
         .map_err(|_| no_room(inst))?;
     let slot = if with_slot {
-        let slot = (start as u64 + input.len() as u64 + 7) & !7;
-        let slot = usize::try_from(slot).map_err(|_| no_room(inst))?;
-        inst.memory
-            .write(&mut inst.store, slot, &[0; 8])
-            .map_err(|_| no_room(inst))?;
-        slot as u32 as i32
+        zeroed_slot(inst, start + input.len()).ok_or_else(|| no_room(inst))?
     } else {
         0
     };
     Ok(Written { ptr, len, slot })
+}
+
+/// The 8-aligned 8 bytes at or after `after`, zeroed; `None` when they are
+/// not all in memory.
+#[cold]
+fn zeroed_slot(inst: &mut PluginInstance, after: usize) -> Option<i32> {
+    let slot = after.checked_add(7)? & !7;
+    inst.memory.write(&mut inst.store, slot, &[0; 8]).ok()?;
+    // In memory, so below 4 GiB: the guest's unsigned i32.
+    Some(slot as u32 as i32)
 }
 
 /// The two little-endian i32s at `slot` (written in bounds by `write_input`,

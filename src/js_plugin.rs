@@ -344,11 +344,17 @@ impl Args<'_> {
 
     /// The input, and for `filter_args` wrapped as its JSON
     /// `{"input": ..., "args": ...}` into `wrapped`, handed to `call`.
+    #[inline]
     fn with_input<T>(&self, call: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
-        let input = self.input()?;
         if self.export != AbiExport::FilterArgs {
-            return call(input);
+            return call(self.input()?);
         }
+        self.with_wrapped_input(call)
+    }
+
+    #[inline(never)]
+    fn with_wrapped_input<T>(&self, call: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+        let input = self.input()?;
         // SAFETY: as in `input`.
         let both = unsafe { self.memory.input(self.len + self.args_len) }
             .ok_or_else(|| bad_args("the arguments' length is past the input buffer"))?;
@@ -374,14 +380,20 @@ fn bad_args(what: &str) -> PluginError {
     PluginError::new(ErrorCode::Internal, format!("plugin function: {what}"))
 }
 
-/// Reads `(len: number, export: number[, id: number[, argsLen: number]])`.
+/// Reads `(len: number, export: number[, argsLen: number])` (`N` = 3: `call`,
+/// `inline`) or `(len, export, id[, argsLen])` (`N` = 4: `start`). Asking
+/// Node-API for no more arguments than the function takes keeps the no-args
+/// call as cheap as before `argsLen`.
 ///
 /// # Safety
 /// `env` and `info` are those of the current callback, whose data is a live
 /// `JsPlugin` (kept alive by the function being called).
-unsafe fn read_args<'a>(env: sys::napi_env, info: sys::napi_callback_info) -> Result<Args<'a>> {
-    let mut argc = 4usize;
-    let mut argv = [ptr::null_mut(); 4];
+unsafe fn read_args<'a, const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Result<Args<'a>> {
+    let mut argc = N;
+    let mut argv = [ptr::null_mut(); N];
     let mut data = ptr::null_mut();
     // SAFETY: per this function's contract.
     unsafe {
@@ -406,15 +418,17 @@ unsafe fn read_args<'a>(env: sys::napi_env, info: sys::napi_callback_info) -> Re
         let (Some(len), Some(export)) = (number(argv[0]), number(argv[1])) else {
             return Err(bad_args("expected numbers"));
         };
-        let id = if argc >= 3 {
-            number(argv[2]).unwrap_or(0)
-        } else {
-            0
+        let extra = |at: usize| {
+            if argc > at {
+                number(argv[at]).unwrap_or(0)
+            } else {
+                0
+            }
         };
-        let args_len = if argc >= 4 {
-            number(argv[3]).unwrap_or(0)
+        let (id, args_len) = if N == 4 {
+            (extra(2), extra(3))
         } else {
-            0
+            (0, extra(2))
         };
         let export = *CALLABLE
             .get(export as usize)
@@ -431,7 +445,11 @@ unsafe fn read_args<'a>(env: sys::napi_env, info: sys::napi_callback_info) -> Re
     }
 }
 
-/// `call(len, export)`: the output string, with the whole time limit;
+/// The most arguments `call` and `inline` take, and `start`.
+const CALL_ARGS: usize = 3;
+const START_ARGS: usize = 4;
+
+/// `call(len, export[, argsLen])`: the output string, with the whole time limit;
 /// throws a marked error.
 unsafe extern "C" fn call_callback(
     env: sys::napi_env,
@@ -439,7 +457,7 @@ unsafe extern "C" fn call_callback(
 ) -> sys::napi_value {
     guarded(env, || {
         // SAFETY: the callback's own env and info.
-        let args = unsafe { read_args(env, info) }?;
+        let args = unsafe { read_args::<CALL_ARGS>(env, info) }?;
         let made = args.with_input(|input| args.handle.call(env, args.export, input, 0))?;
         Ok(made.unwrap_or_else(|| undefined(env)))
     })
@@ -453,21 +471,21 @@ unsafe extern "C" fn inline_callback(
 ) -> sys::napi_value {
     guarded(env, || {
         // SAFETY: the callback's own env and info.
-        let args = unsafe { read_args(env, info) }?;
+        let args = unsafe { read_args::<CALL_ARGS>(env, info) }?;
         let budget = args.handle.inline_ms.max(1);
         let made = args.with_input(|input| args.handle.call(env, args.export, input, budget))?;
         Ok(made.unwrap_or_else(|| undefined(env)))
     })
 }
 
-/// `start(len, export, id)`: queues the call on a worker.
+/// `start(len, export, id[, argsLen])`: queues the call on a worker.
 unsafe extern "C" fn start_callback(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     guarded(env, || {
         // SAFETY: the callback's own env and info.
-        let args = unsafe { read_args(env, info) }?;
+        let args = unsafe { read_args::<START_ARGS>(env, info) }?;
         args.with_input(|input| {
             args.handle.start(args.export, input, args.id);
             Ok(())
