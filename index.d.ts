@@ -34,9 +34,10 @@ export declare class NativeHost {
   pluginFunctions(name: string, inlineMs: number): { call: Function; inline: Function; start: Function; hasFilter: boolean; hasFilterArgs: boolean }
   /**
    * Loads every `*.wasm` in `dir`, off the main thread; `configs` maps
-   * plugin names to their config as JSON text.
+   * plugin names (each must be a plugin of `dir`) to their config as JSON
+   * text, or null for none.
    */
-  loadDir(dir: string, configs?: Record<string, string> | undefined | null): Promise<NativePluginInfo[]>
+  loadDir(dir: string, configs?: Record<string, string | undefined | null> | undefined | null): Promise<NativePluginInfo[]>
   /**
    * Adds (or with `replace`, replaces) a plugin from a `.wasm` file, off
    * the main thread; `config` is its config as JSON text.

@@ -133,6 +133,8 @@ test('unknown plugin names and keys, and configs that are not JSON data, are INV
   const unknownName = await expectCode(() => PluginHost.load(dir, { cacheDir: null, plugins: { nope: { config: 1 }, 'shapes-mv': { config: 1 } } }), ErrorCodes.INVALID_OPTIONS);
   assert.match(unknownName.message, /"nope"/);
   assert.match(unknownName.message, /shapes-i64, shapes-mv, shapes-retptr/);
+  // An entry without a config names a plugin too.
+  assert.match((await expectCode(() => PluginHost.load(dir, { cacheDir: null, plugins: { gone: {} } }), ErrorCodes.INVALID_OPTIONS)).message, /"gone"/);
   const unknownKey = await expectCode(() => PluginHost.load(dir, { cacheDir: null, plugins: { 'shapes-mv': { confg: 1 } } }), ErrorCodes.INVALID_OPTIONS, { plugin: 'shapes-mv' });
   assert.match(unknownKey.message, /unknown key "confg"/);
   for (const plugins of [[], 'x', { 'shapes-mv': 1 }, { 'shapes-mv': null }]) {

@@ -21,7 +21,7 @@ class PluginHost {
   #inFlight = new Set();
   #completions;
   #calls;
-  /** Plugin name -> its config as JSON text, from the `plugins` option. */
+  /** Plugin name -> its config as JSON text (or null), from the `plugins` option. */
   #configs;
   #closing = null;
 

@@ -49,8 +49,8 @@ function notJson(value, where = 'it', depth = 0, seen = new Set()) {
 }
 
 /**
- * The `plugins` option as a Map of plugin name to its config as JSON text
- * (only the entries with a config); INVALID_OPTIONS naming the plugin and key.
+ * The `plugins` option as a Map of plugin name to its config as JSON text,
+ * or null for an entry without one; INVALID_OPTIONS naming the plugin and key.
  */
 function pluginConfigs(plugins) {
   const configs = new Map();
@@ -67,8 +67,7 @@ function pluginConfigs(plugins) {
         throw pluginError(ErrorCodes.INVALID_OPTIONS, `unknown key "${key}" in option plugins["${name}"] (known: ${PLUGIN_KEYS.join(', ')})`, { plugin: name });
       }
     }
-    const config = configJson(entry.config, name, `plugins["${name}"].config`);
-    if (config !== undefined) configs.set(name, config);
+    configs.set(name, configJson(entry.config, name, `plugins["${name}"].config`) ?? null);
   }
   return configs;
 }

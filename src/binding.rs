@@ -267,16 +267,18 @@ impl NativeHost {
     }
 
     /// Loads every `*.wasm` in `dir`, off the main thread; `configs` maps
-    /// plugin names to their config as JSON text.
+    /// plugin names (each must be a plugin of `dir`) to their config as JSON
+    /// text, or null for none.
     #[napi(ts_return_type = "Promise<NativePluginInfo[]>")]
     pub fn load_dir<'env>(
         &self,
         env: &'env Env,
         dir: String,
-        configs: Option<HashMap<String, String>>,
+        configs: Option<HashMap<String, Option<String>>>,
     ) -> napi::Result<Object<'env>> {
         let host = Arc::clone(&self.host);
-        let configs: BTreeMap<String, String> = configs.unwrap_or_default().into_iter().collect();
+        let configs: BTreeMap<String, Option<String>> =
+            configs.unwrap_or_default().into_iter().collect();
         let job = move || host.load_dir_configured(std::path::Path::new(&dir), &configs);
         spawn_promise(env, job, |infos| {
             infos

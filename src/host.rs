@@ -83,13 +83,13 @@ impl Host {
         self.load_dir_configured(dir, &BTreeMap::new())
     }
 
-    /// [`Host::load_dir`], each plugin named in `configs` given that config
-    /// (JSON). A name in `configs` that is not a plugin of `dir` is
-    /// INVALID_OPTIONS, before anything is loaded.
+    /// [`Host::load_dir`], each plugin named in `configs` given its config
+    /// (JSON; `None`: no config). A name in `configs` that is not a plugin of
+    /// `dir` is INVALID_OPTIONS, before anything is loaded.
     pub fn load_dir_configured(
         &self,
         dir: &Path,
-        configs: &BTreeMap<String, String>,
+        configs: &BTreeMap<String, Option<String>>,
     ) -> Result<Vec<PluginInfo>> {
         self.ensure_open()?;
         let (files, skipped) = wasm_files(dir)?;
@@ -119,7 +119,7 @@ impl Host {
         for (name, path) in files {
             let wasm = read_file(&path, self.settings.max_plugin_file_bytes())
                 .map_err(|e| e.with_plugin(&name))?;
-            let config = configs.get(&name).cloned();
+            let config = configs.get(&name).cloned().flatten();
             loaded.push(Plugin::load(
                 &name,
                 &wasm,

@@ -199,8 +199,8 @@ fn load_dir_configures_by_name_and_refuses_unknown_names() {
     std::fs::write(dir.join("b.wasm"), wasm(SHAPES[2].1)).unwrap();
     let host = host(Settings::default());
     let mut configs = BTreeMap::new();
-    configs.insert("b".to_owned(), "[true]".to_owned());
-    configs.insert("nope".to_owned(), "1".to_owned());
+    configs.insert("b".to_owned(), Some("[true]".to_owned()));
+    configs.insert("nope".to_owned(), None);
     let err = host.load_dir_configured(&dir, &configs).unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidOptions);
     assert!(err.detail.contains("\"nope\""), "{}", err.detail);
