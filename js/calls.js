@@ -10,6 +10,7 @@ const { filterExport } = require('./plugin-options');
 
 /** Export numbers the native plugin functions take, from the Rust list. */
 const EXPORT = Object.freeze(Object.fromEntries(native.callableExports().map((name, i) => [name, i])));
+const FILTER = EXPORT.filter;
 
 /**
  * An async call first runs here, on this thread, for at most this long; past
@@ -49,16 +50,34 @@ class PluginCalls {
 
   /** Runs `exportName` of `name` on this thread; returns the output or throws a PluginError. */
   sync(name, exportName, input) {
-    return this.#sync(this.#functionsOf(name), EXPORT[exportName], input);
+    const fns = this.#functionsOf(name);
+    const length = this.#encode(input);
+    try {
+      return fns.call(length, EXPORT[exportName]);
+    } catch (err) {
+      throw fromNative(err);
+    } finally {
+      if (this.#buffer.length > KEEP_BUFFER_BYTES) this.#shrink();
+    }
   }
 
   /**
    * Runs the filter of `name` on this thread: `filter`, or `filter_args` when
    * there are arguments (`args`, a JSON array text) or the plugin has only it.
+   * The first branch is sync() as it was before arguments, kept as cheap.
    */
   filterSync(name, input, args) {
     const fns = this.#functionsOf(name);
-    if (args === undefined && fns.hasFilter) return this.#sync(fns, EXPORT.filter, input);
+    if (args === undefined && fns.hasFilter) {
+      const length = this.#encode(input);
+      try {
+        return fns.call(length, FILTER);
+      } catch (err) {
+        throw fromNative(err);
+      } finally {
+        if (this.#buffer.length > KEEP_BUFFER_BYTES) this.#shrink();
+      }
+    }
     const exportName = filterExport(fns, name, args);
     return this.#sync(fns, EXPORT[exportName], input, exportName === 'filter' ? undefined : (args ?? ''));
   }

@@ -169,7 +169,7 @@ class PluginHost {
     this.#assertOpenSync();
     checkName(name);
     checkString(input, 'filter input', name, 'filter');
-    return this.#calls.filterSync(name, input, args === undefined ? undefined : argsJson(args, name));
+    return this.#calls.filterSync(name, input, args === undefined ? args : argsJson(args, name));
   }
 
   /** Runs the filter on every input, over all worker threads; outputs in input order (with `args`: see filter()). */
