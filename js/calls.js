@@ -68,16 +68,19 @@ class PluginCalls {
    */
   filterSync(name, input, args) {
     const fns = this.#functionsOf(name);
-    if (args === undefined && fns.hasFilter) {
-      const length = this.#encode(input);
-      try {
-        return fns.call(length, FILTER);
-      } catch (err) {
-        throw fromNative(err);
-      } finally {
-        if (this.#buffer.length > KEEP_BUFFER_BYTES) this.#shrink();
-      }
+    if (args !== undefined || !fns.hasFilter) return this.#filterArgsSync(fns, name, input, args);
+    const length = this.#encode(input);
+    try {
+      return fns.call(length, FILTER);
+    } catch (err) {
+      throw fromNative(err);
+    } finally {
+      if (this.#buffer.length > KEEP_BUFFER_BYTES) this.#shrink();
     }
+  }
+
+  /** filterSync with arguments, or of a plugin without `filter` (kept out of filterSync, which stays small). */
+  #filterArgsSync(fns, name, input, args) {
     const exportName = filterExport(fns, name, args);
     return this.#sync(fns, EXPORT[exportName], input, exportName === 'filter' ? undefined : (args ?? ''));
   }
