@@ -15,6 +15,7 @@ const { ErrorCodes, pluginError } = require('./errors');
 const { resolveAdapterOptions, adapterError, CHECKS, PREFIX } = require('./adapter-options');
 const { EleventyHost } = require('./eleventy-host');
 const { makeFilter, makeShortcode, makePairedShortcode, transformPage, camelAlias } = require('./eleventy-calls');
+const { checkPlugins } = require('./plugin-options');
 
 /** The adapter's own options, with their defaults (every host option is accepted too). */
 const DEFAULTS = Object.freeze({
@@ -31,6 +32,10 @@ const DEFAULTS = Object.freeze({
   // JS hook handlers, mixed in with the plugins' hooks by priority (lower
   // first; WASM hooks run at 50): [{ event, priority, handler }].
   hooks: Object.freeze([]),
+  // Per plugin: the pages its hooks run on (globs over the page URL), the
+  // priority of its hooks (instead of 50), and its config (for its
+  // `configure` export): { 'lazy-images': { pages: '/blog/**', priority: 10, config: {...} } }.
+  plugins: Object.freeze({}),
 });
 
 const CHECKS_ELEVENTY = {
@@ -38,6 +43,7 @@ const CHECKS_ELEVENTY = {
   paired: CHECKS.stringList,
   async: (v) => typeof v === 'boolean' || CHECKS.stringList(v) === true || 'must be true, false or an array of plugin names, like ["uppercase"]',
   hooks: CHECKS.hooks,
+  plugins: checkPlugins,
 };
 
 /**
@@ -57,7 +63,7 @@ function alloyWasm(eleventyConfig, options) {
     root,
   });
   if (typeof hostOptions.cacheDir === 'string') hostOptions.cacheDir = path.resolve(root, hostOptions.cacheDir);
-  const site = new EleventyHost(adapter.dir, hostOptions, adapter.hooks);
+  const site = new EleventyHost(adapter.dir, hostOptions, adapter.hooks, adapter.plugins);
   return loadAndRegister(eleventyConfig, site, adapter);
 }
 
@@ -103,17 +109,35 @@ function register(eleventyConfig, site, plugins, { paired, async: asyncOption })
   // A changed, added or removed plugin resets the configuration (and so
   // runs alloyWasm again) under --watch and --serve.
   eleventyConfig.addWatchTarget(watchGlob(site.dir), { resetConfig: true });
-  eleventyConfig.on('eleventy.before', ({ runMode }) => {
+  eleventyConfig.on('eleventy.before', async ({ runMode, outputMode, directories }) => {
     site.beginBuild(runMode);
-    return site.refresh();
+    await site.refresh();
+    await site.runBuildHook('onConfig', { runMode, outputMode, directories: directoriesOf(directories) });
   });
-  eleventyConfig.on('eleventy.after', ({ runMode }) => {
-    site.endBuild();
-    // A watching Eleventy keeps the host for the next build.
-    if (runMode !== 'watch' && runMode !== 'serve') return site.close();
-    return undefined;
+  eleventyConfig.on('eleventy.after', async ({ runMode, directories, results }) => {
+    try {
+      await site.runBuildHook('onBuildComplete', {
+        OutputDir: directories?.output ?? '',
+        PageCount: Array.isArray(results) ? results.length : 0,
+        PagesSkipped: 0,
+        Duration: site.buildNanoseconds(),
+      });
+    } finally {
+      site.endBuild();
+      // A watching Eleventy keeps the host for the next build.
+      if (runMode !== 'watch' && runMode !== 'serve') await site.close();
+    }
   });
   eleventyConfig.on('eleventy.reset', () => site.close());
+}
+
+/** Eleventy's project folders, as the onConfig payload carries them. */
+function directoriesOf(directories = {}) {
+  const out = {};
+  for (const key of ['input', 'output', 'includes', 'data', 'layouts']) {
+    if (typeof directories[key] === 'string') out[key] = directories[key];
+  }
+  return out;
 }
 
 /** The names (and camelCase aliases) registered for one kind; a clash is an error. */
