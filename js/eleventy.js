@@ -87,7 +87,8 @@ function register(eleventyConfig, site, plugins, { paired, async: asyncOption })
   const filters = new Names('filter');
   const shortcodes = new Names('shortcode');
   for (const info of plugins) {
-    if (info.exports.includes('filter')) filters.add(info.name);
+    // A plugin with only filter_args is a filter too (called with "args": [] when there are none).
+    if (info.exports.includes('filter') || info.exports.includes('filter_args')) filters.add(info.name);
     if (info.exports.includes('shortcode')) shortcodes.add(info.name);
   }
   for (const [alias, name] of filters) {
