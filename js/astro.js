@@ -110,7 +110,7 @@ function alloyWasm(options) {
             logger.info(`${ASSET_EVENT}: ${rewritten} of ${files.length} CSS and JS files changed and rewritten`);
           }
           await current.runBuildHook('onBuildComplete', {
-            OutputDir: outPath,
+            OutputDir: path.resolve(outPath),
             PageCount: pages.length,
             PagesSkipped: 0,
             Duration: buildStarted === 0n ? 0 : Number(process.hrtime.bigint() - buildStarted),
@@ -214,6 +214,7 @@ class Session {
 
 /** The onConfig payload: Astro's resolved config, its folders as paths relative to the root. */
 function configPayload(config, root) {
+  root = path.resolve(root); // no trailing slash
   if (config === null || typeof config !== 'object') return { root };
   const folder = (url) => {
     if (url === undefined || url === null) return undefined;
