@@ -57,3 +57,15 @@ export async function collectWarnings(code, run) {
   }
   return seen;
 }
+
+/** Compiles __test__/fixtures/lifecycle/<name>.wat and writes it as `dir/<as>.wasm`. */
+export async function writeWatPlugin(dir, name, as = name) {
+  wabt ??= await require('wabt')();
+  const text = readFileSync(path.join(root, `__test__/fixtures/lifecycle/${name}.wat`), 'utf8');
+  const module = wabt.parseWat(`${name}.wat`, text);
+  try {
+    writeFileSync(path.join(dir, `${as}.wasm`), Buffer.from(module.toBinary({}).buffer));
+  } finally {
+    module.destroy();
+  }
+}
