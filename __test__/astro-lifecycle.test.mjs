@@ -165,10 +165,10 @@ test('onBuildComplete runs once, after the pass, with OutputDir, PageCount, Page
 
 test('an event with no Astro counterpart is a warning naming the plugin, the event and the adapter', async () => {
   const made = await makeSite({ mixed: ['onContentLoaded', 'onContentTransformed'] }, OUTPUT);
-  const warnings = await collectWarnings(WARNING_CODE, () => drive({ hooks: [{ event: 'onDevServerStart', handler() {} }] }, made));
+  const warnings = await collectWarnings(WARNING_CODE, () => drive({ hooks: [{ event: 'onFileChanged', handler() {} }] }, made));
   assert.deepEqual(warnings.map((w) => w.message), [
-    '[alloy-wasm] astro: plugin "mixed" lists the hook event "onContentLoaded", which has no counterpart in Astro, so it never runs there (Astro runs onConfig, onContentTransformed, onPageRendered, onAssetProcess, onBuildComplete; see docs/lifecycle-events.md)',
-    '[alloy-wasm] astro: JS hook #0 of the "hooks" option lists the hook event "onDevServerStart", which has no counterpart in Astro, so it never runs there (Astro runs onConfig, onContentTransformed, onPageRendered, onAssetProcess, onBuildComplete; see docs/lifecycle-events.md)',
+    '[alloy-wasm] astro: plugin "mixed" lists the hook event "onContentLoaded", which has no counterpart in Astro, so it never runs there (Astro runs onConfig, onContentTransformed, onPageRendered, onAssetProcess, onBuildComplete, onDevServerStart; see docs/lifecycle-events.md)',
+    '[alloy-wasm] astro: JS hook #0 of the "hooks" option lists the hook event "onFileChanged", which has no counterpart in Astro, so it never runs there (Astro runs onConfig, onContentTransformed, onPageRendered, onAssetProcess, onBuildComplete, onDevServerStart; see docs/lifecycle-events.md)',
   ]);
 });
 
@@ -282,4 +282,44 @@ test('astro build: every mapped event runs with its payload, pages and priority 
   assert.match(css[0].seen_echo.content, /color:#639/);
   assert.equal(seen.onBuildComplete.length, 1);
   assert.equal(seen.onBuildComplete[0].seen_echo.PageCount, 8);
+});
+
+test('astro dev: onDevServerStart runs when the server starts, with the config and the server\'s address', async () => {
+  const site = tempDir('alloy-astro-life-dev-');
+  fs.cpSync(FIXTURE, site, { recursive: true });
+  fs.symlinkSync(ASTRO_MODULES, path.join(site, 'node_modules'), 'dir');
+  fs.writeFileSync(path.join(site, 'astro.config.mjs'), `
+import fs from 'node:fs';
+import { defineConfig } from 'astro/config';
+import alloyWasm from 'alloy-wasm/astro';
+
+export default defineConfig({
+  cacheDir: './.cache/astro',
+  vite: { cacheDir: './.cache/vite' },
+  integrations: [alloyWasm({
+    dir: 'plugins',
+    hooks: [{ event: 'onDevServerStart', priority: 99, handler: (payload) => { fs.writeFileSync('devserver.json', JSON.stringify(payload)); } }],
+  })],
+});
+`);
+  fs.mkdirSync(path.join(site, 'plugins'));
+  await writeEchoPlugin(path.join(site, 'plugins'), 'echo', ['onDevServerStart']);
+  const child = spawn('bash', [SCRIPT, 'dev', site, '--port', '4391', '--host', '127.0.0.1'], { cwd: root, detached: true, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const file = path.join(site, 'devserver.json');
+  try {
+    const until = Date.now() + 60_000;
+    while (!fs.existsSync(file) && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(fs.existsSync(file), `no onDevServerStart within 60 s:\n${output}`);
+    const got = JSON.parse(fs.readFileSync(file, 'utf8')).seen_echo;
+    assert.equal(got.event, 'onDevServerStart');
+    assert.equal(got.root, site);
+    assert.equal(got.outDir, 'dist');
+    assert.deepEqual(got.server, { address: '127.0.0.1', port: 4391, family: 'IPv4' });
+  } finally {
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.on('close', resolve)));
+  }
 });

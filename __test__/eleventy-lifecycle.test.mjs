@@ -143,12 +143,12 @@ test('onBuildComplete runs once at eleventy.after with OutputDir, PageCount, Pag
 
 test('an event with no Eleventy counterpart is a warning naming the plugin, the event and the adapter', async () => {
   const dir = await makeSite({ mixed: ['onDataFetched', 'onContentTransformed', 'onMadeUp'] });
-  const warnings = await collectWarnings(WARNING_CODE, () => build(dir, { hooks: [{ event: 'onFileChanged', handler() {} }] }));
+  const warnings = await collectWarnings(WARNING_CODE, () => build(dir, { hooks: [{ event: 'onDevServerStart', handler() {} }] }));
   const messages = warnings.map((w) => w.message);
   assert.equal(messages.length, 3, messages.join('\n'));
-  assert.match(messages[0], /^\[alloy-wasm\] eleventy: plugin "mixed" lists the hook event "onDataFetched", which has no counterpart in Eleventy, so it never runs there \(Eleventy runs onConfig, onContentTransformed, onPageRendered, onBuildComplete; see docs\/lifecycle-events\.md\)$/);
+  assert.match(messages[0], /^\[alloy-wasm\] eleventy: plugin "mixed" lists the hook event "onDataFetched", which has no counterpart in Eleventy, so it never runs there \(Eleventy runs onConfig, onContentTransformed, onPageRendered, onBuildComplete, onFileChanged; see docs\/lifecycle-events\.md\)$/);
   assert.match(messages[1], /plugin "mixed" lists the hook event "onMadeUp", which is not an Alloy lifecycle event/);
-  assert.match(messages[2], /JS hook #0 of the "hooks" option lists the hook event "onFileChanged", which has no counterpart in Eleventy/);
+  assert.match(messages[2], /JS hook #0 of the "hooks" option lists the hook event "onDevServerStart", which has no counterpart in Eleventy/);
   assert.ok(warnings.every((w) => w.name === 'AlloyWasmWarning'));
   // The mapped event still runs.
   assert.equal(read(dir, 'index.html'), '<p>home</p>');
@@ -244,4 +244,43 @@ test('a JS build-event handler that throws fails the build, naming the event', a
   const chain = [];
   for (let e = caught; e; e = e.originalError ?? e.cause) chain.push(e.message);
   assert.ok(chain.some((m) => /^\[alloy-wasm\] eleventy: a JS onConfig handler threw: no config for you$/.test(m)), chain.join(' <- '));
+});
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(what, check, limitMs = 20_000) {
+  const until = Date.now() + limitMs;
+  while (Date.now() < until) {
+    if (check()) return;
+    await sleep(50);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('--watch: onFileChanged gets each batch of changed files at eleventy.beforeWatch, before the rebuild', async () => {
+  const dir = await makeSite({ watcher: ['onFileChanged'] }, { 'a.njk': '<p>a</p>', 'b.njk': '<p>b</p>' });
+  const { seen, hook } = recorder('onFileChanged');
+  const eleventy = new Eleventy(path.join(dir, 'src'), path.join(dir, '_site'), {
+    quietMode: true,
+    configPath: false,
+    runMode: 'watch',
+    config: (config) => config.addPlugin(alloyWasm, { dir: path.join(dir, 'plugins'), cacheDir: null, hooks: [hook] }),
+  });
+  await eleventy.init();
+  await eleventy.watch();
+  try {
+    assert.equal(seen.length, 0, 'not on the first build');
+    await sleep(500); // chokidar misses changes made right after it reports ready
+    writeFileSync(path.join(dir, 'src/a.njk'), '<p>a2</p>');
+    await waitFor('the rebuild', () => read(dir, 'a/index.html') === '<p>a2</p>');
+    assert.equal(seen.length, 1);
+    const got = seen[0].seen_watcher;
+    assert.deepEqual(Object.keys(got), ['event', 'changes']);
+    assert.equal(got.event, 'onFileChanged');
+    assert.equal(got.changes.length, 1);
+    assert.equal(path.resolve(got.changes[0].Path), path.join(dir, 'src/a.njk'));
+    assert.equal(got.changes[0].IsRemove, false);
+  } finally {
+    await eleventy.stopWatch();
+  }
 });

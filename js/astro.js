@@ -6,7 +6,8 @@
 // docs/lifecycle-events.md): onConfig at astro:build:start; in
 // astro:build:done, onContentTransformed and onPageRendered on every built
 // HTML page, onAssetProcess on every CSS and JS file, then onBuildComplete;
-// then it closes the host so `astro build` exits by itself.
+// then it closes the host so `astro build` exits by itself. In `astro dev`,
+// onDevServerStart at astro:server:start.
 
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
@@ -118,6 +119,14 @@ function alloyWasm(options) {
         } finally {
           await current.close();
         }
+      },
+      // astro dev: the host loads when the server starts (so a bad plugin
+      // folder shows at once), and onDevServerStart runs.
+      'astro:server:start': async ({ address }) => {
+        await session.runBuildHook('onDevServerStart', {
+          ...configPayload(astroConfig, root),
+          server: { address: address?.address ?? null, port: address?.port ?? null, family: address?.family ?? null },
+        });
       },
       'astro:server:done': async () => {
         if (session !== null) await session.close();

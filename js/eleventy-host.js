@@ -159,6 +159,16 @@ class EleventyHost {
   }
 
   /**
+   * Runs a watch event's hooks (onFileChanged) on the open host; between a
+   * failed load and the next build there is none, and the event is skipped
+   * (the next build loads the folder again).
+   */
+  async runWatchHook(event, payload) {
+    if (this.#host === null || this.#host.closed) return;
+    await this.runBuildHook(event, payload);
+  }
+
+  /**
    * Runs the hooks of a build event (onConfig, onBuildComplete) when any
    * plugin or JS hook handles it; their result is not used (Eleventy's
    * configuration and output are settled by then). An error names the event.

@@ -10,6 +10,7 @@
 // configuration, which runs this function again: a plugin added while
 // watching gets its filters too.
 
+const fs = require('node:fs');
 const path = require('node:path');
 const { ErrorCodes, pluginError } = require('./errors');
 const { resolveAdapterOptions, adapterError, CHECKS, PREFIX } = require('./adapter-options');
@@ -129,6 +130,11 @@ function register(eleventyConfig, site, plugins, { paired, async: asyncOption })
       if (runMode !== 'watch' && runMode !== 'serve') await site.close();
     }
   });
+  // Under --watch and --serve: the changed files, before the rebuild (and
+  // before a changed plugin folder resets the configuration).
+  eleventyConfig.on('eleventy.beforeWatch', (queue) => site.runWatchHook('onFileChanged', {
+    changes: (Array.isArray(queue) ? queue : []).map((file) => ({ Path: file, IsRemove: !fs.existsSync(file) })),
+  }));
   eleventyConfig.on('eleventy.reset', () => site.close());
 }
 

@@ -34,6 +34,7 @@ const ADAPTER_EVENTS = Object.freeze({
     onContentTransformed: 'a transform on every output HTML page',
     onPageRendered: 'the same transform, after onContentTransformed',
     onBuildComplete: 'eleventy.after',
+    onFileChanged: 'eleventy.beforeWatch, under --watch and --serve',
   }),
   astro: Object.freeze({
     onConfig: 'astro:build:start',
@@ -41,6 +42,7 @@ const ADAPTER_EVENTS = Object.freeze({
     onPageRendered: 'the same pass, after onContentTransformed',
     onAssetProcess: 'the astro:build:done pass over the CSS and JS files Vite wrote',
     onBuildComplete: 'astro:build:done, after the page pass',
+    onDevServerStart: 'astro:server:start, in astro dev',
   }),
 });
 
