@@ -1,5 +1,6 @@
 'use strict';
-// The Astro adapter's page pass: after `astro build`, runs the per-page
+// The page pass of the Astro adapter (and of the Eleventy adapter's
+// `parallel` option): after a build, runs the per-page
 // events (onContentTransformed, then onPageRendered) on every built HTML
 // page, and onAssetProcess on every CSS and JS file Vite wrote, many files
 // in flight at once so the host's worker threads stay busy, and rewrites in
@@ -58,8 +59,8 @@ function urlOf(relative) {
  *
  * @returns {Promise<{pages: number, rewritten: number}>}
  */
-async function transformPages(host, pages, concurrency, events = [EVENT]) {
-  return runPass(pages, concurrency, (page) => transformPage(host, page, events));
+async function transformPages(host, pages, concurrency, events = [EVENT], adapter = 'astro') {
+  return runPass(pages, concurrency, (page) => transformPage(host, page, events), adapter);
 }
 
 /**
@@ -72,7 +73,7 @@ async function processAssets(host, assets, concurrency) {
 }
 
 /** Runs `one(item)` on every item, `concurrency` at a time; counts the rewritten ones. */
-async function runPass(items, concurrency, one) {
+async function runPass(items, concurrency, one, adapter = 'astro') {
   const failures = [];
   let next = 0;
   let rewritten = 0;
@@ -92,7 +93,7 @@ async function runPass(items, concurrency, one) {
     failures.sort((a, b) => a.index - b.index);
     const { index, err } = failures[0];
     const failure = err instanceof EventFailure ? err : new EventFailure(EVENT, err);
-    throw pageError(items[index], failure.cause, failures.length - 1, failure.event);
+    throw pageError(items[index], failure.cause, failures.length - 1, failure.event, adapter);
   }
   return { pages: items.length, rewritten };
 }
@@ -183,25 +184,29 @@ async function writeAtomically(file, text) {
 }
 
 /** The build-failing error for a page: names the file, and the plugin and code where there are some. */
-function pageError(page, original, others, event = EVENT) {
+function pageError(page, original, others, event = EVENT, adapter = 'astro') {
   const err = oneLineError(original);
   const what = event === ASSET_EVENT ? 'file' : 'page';
   const also = others > 0 ? ` (${others} more ${what}${others === 1 ? '' : 's'} failed too)` : '';
-  const where = `${PREFIX} astro: ${event} failed on ${page.relative}${also}`;
+  const source = page.inputPath ? ` (${page.inputPath})` : '';
+  const where = adapter === 'astro'
+    ? `${PREFIX} astro: ${event} failed on ${page.relative}${also}`
+    : `${PREFIX} ${adapter}: ${event} failed on ${page.relative}${source}${also}`;
   if (err instanceof PluginError) {
     const fields = { code: err.code, plugin: err.plugin, export: err.export, cause: err };
-    return withFile(new PluginError(`${where}: ${err.message}`, fields), page.relative);
+    return withFile(new PluginError(`${where}: ${err.message}`, fields), page.relative, page.inputPath);
   }
   if (err && typeof err.code === 'string' && typeof err.syscall === 'string') {
     const detail = `cannot ${err.syscall} the ${what}: ${err.message} [${ErrorCodes.IO_ERROR}]`;
-    return withFile(new PluginError(`${where}: ${detail}`, { code: ErrorCodes.IO_ERROR, cause: err }), page.relative);
+    return withFile(new PluginError(`${where}: ${detail}`, { code: ErrorCodes.IO_ERROR, cause: err }), page.relative, page.inputPath);
   }
   const detail = oneLine(err instanceof Error ? err.message : String(err));
-  return withFile(new Error(`${where}: a JS ${event} handler threw: ${detail}`, { cause: err }), page.relative);
+  return withFile(new Error(`${where}: a JS ${event} handler threw: ${detail}`, { cause: err }), page.relative, page.inputPath);
 }
 
-function withFile(err, file) {
+function withFile(err, file, inputPath) {
   err.file = file;
+  if (inputPath) err.inputPath = inputPath;
   return err;
 }
 

@@ -19,6 +19,7 @@ const RENDERED = 'onPageRendered';
 async function transformPage(site, page, content) {
   const outputPath = page && page.outputPath;
   if (typeof outputPath !== 'string' || !outputPath.endsWith('.html')) return content;
+  if (site.pagesAfterBuild) return content; // the `parallel` option: see EleventyHost#runPagePass
   let html = content;
   for (const event of [TRANSFORMED, RENDERED]) {
     if (site.handles(event)) html = await runPageEvent(site, event, page, html);
@@ -197,4 +198,4 @@ function camelAlias(name) {
   return name.replace(/[-.\s]+(.)/g, (_, c) => c.toUpperCase());
 }
 
-module.exports = { makeFilter, makeShortcode, makePairedShortcode, transformPage, camelAlias };
+module.exports = { makeFilter, makeShortcode, makePairedShortcode, transformPage, camelAlias, PAGE_EVENTS: [TRANSFORMED, RENDERED] };

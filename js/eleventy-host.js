@@ -35,6 +35,8 @@ const { PluginError, ErrorCodes } = require('./errors');
 const { PREFIX, oneLineError, adapterError } = require('./adapter-options');
 const { warnUnmapped, handledEvents } = require('./lifecycle-events');
 const { hostPlugins, applyPluginOptions } = require('./plugin-options');
+const { PAGE_EVENTS } = require('./lifecycle-events');
+const { transformPages } = require('./astro-pages');
 
 /** Pages in the hooks at once, per worker thread: one being hooked, one being converted. */
 const PAGES_PER_THREAD = 2;
@@ -55,6 +57,7 @@ class EleventyHost {
   #waitingPages = [];
   #runMode = null;
   #building = false;
+  #pagesAfterBuild = false;
 
   /**
    * @param {string} dir  the absolute plugins folder
@@ -147,10 +150,44 @@ class EleventyHost {
   }
 
   /** At `eleventy.before`: a build starts, in Eleventy's run mode ('build', 'watch' or 'serve'). */
-  beginBuild(runMode) {
+  beginBuild(runMode, pagesAfterBuild = false) {
     this.#runMode = runMode;
     this.#building = true;
+    this.#pagesAfterBuild = pagesAfterBuild;
     this.#buildStarted = process.hrtime.bigint();
+  }
+
+  /** Whether this build's per-page hooks run in runPagePass (the `parallel` option) instead of the transform. */
+  get pagesAfterBuild() {
+    return this.#pagesAfterBuild;
+  }
+
+  /**
+   * The `parallel` option's pass, at `eleventy.after`: onContentTransformed
+   * and onPageRendered on every written HTML page of `results` (Eleventy's
+   * written templates), PAGES_PER_THREAD pages per worker thread in flight,
+   * each page whose HTML changed rewritten atomically (temp file + rename).
+   * The first failing page (in output-path order) fails the build, named
+   * with its template.
+   */
+  async runPagePass(results) {
+    const events = PAGE_EVENTS.filter((event) => this.handles(event));
+    if (events.length === 0) return { pages: 0, rewritten: 0 };
+    const host = this.host;
+    const pages = new Map();
+    for (const result of Array.isArray(results) ? results : []) {
+      const outputPath = result?.outputPath;
+      if (typeof outputPath !== 'string' || !outputPath.endsWith('.html')) continue;
+      const file = path.resolve(outputPath);
+      if (!pages.has(file)) pages.set(file, { file, relative: outputPath, url: result.url, inputPath: result.inputPath, outputPath });
+    }
+    const sorted = [...pages.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    try {
+      return await transformPages(host, sorted, Math.max(1, host.threads * PAGES_PER_THREAD), events, 'eleventy');
+    } catch (err) {
+      err.skipOriginalStack = true; // Eleventy prints the message; the stack is the pass's, not the page's
+      throw err;
+    }
   }
 
   /** Nanoseconds since the build began (onBuildComplete's Duration, as Alloy gives it). */

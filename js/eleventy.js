@@ -37,6 +37,11 @@ const DEFAULTS = Object.freeze({
   // priority of its hooks (instead of 50), and its config (for its
   // `configure` export): { 'lazy-images': { pages: '/blog/**', priority: 10, config: {...} } }.
   plugins: Object.freeze({}),
+  // false: the per-page hooks run in a transform, as each page renders
+  // (Eleventy renders a paginated template's pages one at a time). true:
+  // they run after the build, over every written HTML page at once, spread
+  // over the host's worker threads, each page rewritten atomically.
+  parallel: false,
 });
 
 const CHECKS_ELEVENTY = {
@@ -45,6 +50,7 @@ const CHECKS_ELEVENTY = {
   async: (v) => typeof v === 'boolean' || CHECKS.stringList(v) === true || 'must be true, false or an array of plugin names, like ["uppercase"]',
   hooks: CHECKS.hooks,
   plugins: checkPlugins,
+  parallel: CHECKS.boolean,
 };
 
 /**
@@ -79,7 +85,7 @@ async function loadAndRegister(eleventyConfig, site, adapter) {
 }
 
 /** Registers the filters, shortcodes, transform and build events of one loaded folder. */
-function register(eleventyConfig, site, plugins, { paired, async: asyncOption }) {
+function register(eleventyConfig, site, plugins, { paired, async: asyncOption, parallel }) {
   const byName = new Map(plugins.map((info) => [info.name, info]));
   checkNamed(paired, 'paired', byName, 'shortcode');
   if (Array.isArray(asyncOption)) checkNamed(asyncOption, 'async', byName);
@@ -112,12 +118,14 @@ function register(eleventyConfig, site, plugins, { paired, async: asyncOption })
   // runs alloyWasm again) under --watch and --serve.
   eleventyConfig.addWatchTarget(watchGlob(site.dir), { resetConfig: true });
   eleventyConfig.on('eleventy.before', async ({ runMode, outputMode, directories }) => {
-    site.beginBuild(runMode);
+    // The parallel pass reads the written pages: only for output to files.
+    site.beginBuild(runMode, parallel && outputMode === 'fs');
     await site.refresh();
     await site.runBuildHook('onConfig', { runMode, outputMode, directories: directoriesOf(directories) });
   });
   eleventyConfig.on('eleventy.after', async ({ runMode, directories, results }) => {
     try {
+      if (site.pagesAfterBuild) await site.runPagePass(results);
       await site.runBuildHook('onBuildComplete', {
         OutputDir: directories?.output ?? '',
         PageCount: Array.isArray(results) ? results.length : 0,
