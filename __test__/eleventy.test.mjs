@@ -236,7 +236,7 @@ test('template values that are not text are INVALID_INPUT, naming the page', asy
 test('options are validated once: prefixed messages that name the fix', async () => {
   const fake = { addFilter() {}, versionCheck() {} }; // validation happens before Eleventy is used
   const cases = [
-    [{ dri: 'plugins' }, /unknown option "dri"; known options: dir, paired, async, hooks, plugins, cacheDir/],
+    [{ dri: 'plugins' }, /unknown option "dri"; known options: dir, paired, async, hooks, plugins, parallel, cacheDir/],
     [{ dir: '' }, /option "dir" must be a folder path/],
     [{ paired: 'callout' }, /option "paired" must be an array of plugin names, like \["callout"\]/],
     [{ async: 'yes' }, /option "async" must be true, false or an array of plugin names/],

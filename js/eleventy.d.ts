@@ -53,6 +53,8 @@ declare namespace alloyWasm {
     async?: boolean | string[];
     /** JS hook handlers, mixed in with the plugins' hooks by priority. Default []. */
     hooks?: EleventyHook<any>[];
+    /** true: the per-page hooks run in one pass over every written page after the build, spread over the worker threads. Default false. */
+    parallel?: boolean;
     /** Per plugin: pages, priority and config, like { 'lazy-images': { pages: '/blog/**', priority: 10 } }. Default {}. */
     plugins?: Record<string, PluginOptions>;
   }
@@ -66,7 +68,7 @@ declare function alloyWasm(eleventyConfig: object, options?: alloyWasm.EleventyO
 
 declare namespace alloyWasm {
   /** The adapter's own options with their defaults. */
-  const DEFAULTS: Readonly<Required<Pick<EleventyOptions, 'dir' | 'paired' | 'async' | 'hooks' | 'plugins'>>>;
+  const DEFAULTS: Readonly<Required<Pick<EleventyOptions, 'dir' | 'paired' | 'async' | 'hooks' | 'plugins' | 'parallel'>>>;
 }
 
 export = alloyWasm;
