@@ -57,12 +57,27 @@ function readTree(dir, base = dir, out = {}) {
   return out;
 }
 
-/** JS hooks that change the page and count how many pages are in the hooks at once. */
-function hooks(stats) {
+/**
+ * JS hooks that change the page and count how many pages are in the hooks
+ * at once. With `barrier`, the first `barrier` pages wait in the hook until
+ * that many are there (so the count does not depend on timing).
+ */
+function hooks(stats, barrier = 0) {
+  let waiting = [];
   return [
     { event: 'onContentTransformed', priority: 10, handler: async (page) => {
       stats.inFlight++;
       stats.most = Math.max(stats.most, stats.inFlight);
+      if (barrier > 0) {
+        await new Promise((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length === barrier) {
+            for (const go of waiting) go();
+            barrier = 0;
+            waiting = [];
+          }
+        });
+      }
       await new Promise((resolve) => setImmediate(resolve));
       stats.inFlight--;
       return { ...page, html: `${page.html}<!-- ${page.url} -->` };
@@ -77,7 +92,7 @@ test('parallel: true gives the same output as the transform path, with pages in 
   const serialStats = { inFlight: 0, most: 0 };
   const parallelStats = { inFlight: 0, most: 0 };
   await build(serial, { hooks: hooks(serialStats), threads: 4 });
-  await build(parallel, { hooks: hooks(parallelStats), threads: 4, parallel: true });
+  await build(parallel, { hooks: hooks(parallelStats, 8), threads: 4, parallel: true });
   const expected = readTree(path.join(serial, '_site'));
   assert.equal(Object.keys(expected).length, 63);
   assert.equal(expected[path.join('items', 'p7', 'index.html')], '<h1 class="t">Item 7</h1><img loading="lazy" src="p7.png"><!-- /items/p7/ -->');
@@ -85,7 +100,7 @@ test('parallel: true gives the same output as the transform path, with pages in 
   assert.deepEqual(readTree(path.join(parallel, '_site')), expected);
   // The transform path: one page per template at a time (a paginated template's pages in turn).
   assert.ok(serialStats.most <= 3, `transform path: ${serialStats.most} pages at once`);
-  // The pass: 2 pages per worker thread.
+  // The pass: 2 pages per worker thread (8 reached the barrier together), never more.
   assert.equal(parallelStats.most, 8, `parallel: pages in the hooks at once: ${parallelStats.most}`);
   assert.equal(readdirSync(path.join(parallel, '_site', 'items', 'p7')).length, 1, 'no temp file left');
 });
