@@ -323,3 +323,16 @@ export default defineConfig({
     await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.on('close', resolve)));
   }
 });
+
+test('a handler added through getHost().on() counts: its event runs in the pass', async () => {
+  const made = await makeSite({}, OUTPUT);
+  const integration = alloyWasm({ dir: 'plugins', cacheDir: null });
+  const rootUrl = pathToFileURL(`${made.site}/`);
+  await integration.hooks['astro:config:setup']({ config: { root: rootUrl }, updateConfig() {}, logger: logger() });
+  await integration.hooks['astro:build:start']({ logger: logger() });
+  const { getHost } = await import('../js/astro.mjs');
+  const seen = [];
+  (await getHost()).on('onPageRendered', (page) => { seen.push(page.url); });
+  await integration.hooks['astro:build:done']({ dir: pathToFileURL(`${path.join(made.site, 'dist')}/`), assets: made.assets, pages: [], logger: logger() });
+  assert.deepEqual(seen.sort(), ['/', '/blog/one/', '/docs/two/']);
+});

@@ -16,7 +16,7 @@ const { PluginHost } = require('./host');
 const { PluginError, ErrorCodes } = require('./errors');
 const { resolveAdapterOptions, adapterError, oneLineError, CHECKS, PREFIX } = require('./adapter-options');
 const { listPages, listAssets, transformPages, processAssets, ASSET_EVENT } = require('./astro-pages');
-const { PAGE_EVENTS, warnUnmapped, handledEvents } = require('./lifecycle-events');
+const { PAGE_EVENTS, warnUnmapped } = require('./lifecycle-events');
 const { checkPlugins, hostPlugins, applyPluginOptions } = require('./plugin-options');
 
 const NAME = 'alloy-wasm';
@@ -157,7 +157,7 @@ class Session {
   #options;
   #jsHooks;
   #pluginOptions;
-  #handled = new Set();
+  #host = null;
   #loading = null;
   #closed = false;
 
@@ -174,9 +174,12 @@ class Session {
     return this.#loading;
   }
 
-  /** Whether a plugin or JS hook of the loaded host handles `event`. */
+  /**
+   * Whether a plugin or JS handler of the loaded host listens to `event`
+   * (handlers added through getHost().on() count too).
+   */
   handles(event) {
-    return this.#handled.has(event);
+    return this.#host !== null && !this.#host.closed && this.#host.handles(event);
   }
 
   async #load() {
@@ -197,9 +200,8 @@ class Session {
     for (const { event, priority, handler } of this.#jsHooks) {
       host.on(event, { priority: priority ?? 50 }, handler);
     }
-    const infos = host.plugins();
-    warnUnmapped('astro', infos, this.#jsHooks);
-    this.#handled = handledEvents(infos, this.#jsHooks);
+    warnUnmapped('astro', host.plugins(), this.#jsHooks);
+    this.#host = host;
     return host;
   }
 

@@ -226,6 +226,11 @@ class PluginHost {
     return this.#hooks.addHandler(event, priority, handler);
   }
 
+  /** Whether any WASM plugin or JS handler listens to `event`. */
+  handles(event) {
+    return this.#hooks.handlersFor(event).length > 0;
+  }
+
   /**
    * Gives a loaded plugin's hooks a scope (the adapters' `plugins` option):
    * `priority` instead of 50, and `applies(payload)`, which says whether

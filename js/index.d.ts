@@ -168,6 +168,8 @@ export declare class PluginHost {
   on<P extends HookPayload = HookPayload>(event: string, options: { priority?: number }, handler: HookHandler<P>): () => void;
   /** Runs every handler of `event` by priority, each fed the previous output; resolves to the final payload. */
   runHook<P extends HookPayload = HookPayload>(event: string, payload?: P): Promise<P & { event: string }>;
+  /** Whether any WASM plugin or JS handler listens to `event`. */
+  handles(event: string): boolean;
   /**
    * Gives a loaded plugin's hooks a scope (what the adapters' `plugins`
    * option sets): `priority` instead of 50, and `applies(payload)`, which
