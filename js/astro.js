@@ -17,7 +17,7 @@ const { PluginError, ErrorCodes } = require('./errors');
 const { resolveAdapterOptions, adapterError, oneLineError, CHECKS, PREFIX } = require('./adapter-options');
 const { listPages, listAssets, transformPages, processAssets, ASSET_EVENT } = require('./astro-pages');
 const { PAGE_EVENTS, warnUnmapped } = require('./lifecycle-events');
-const { checkPlugins, hostPlugins, applyPluginOptions } = require('./plugin-options');
+const { checkPlugins, hostPlugins, applyPluginOptions } = require('./adapter-plugins');
 
 const NAME = 'alloy-wasm';
 /** The integration's own options, with their defaults (every host option is accepted too). */

@@ -34,7 +34,7 @@ const { PluginHost } = require('./host');
 const { PluginError, ErrorCodes } = require('./errors');
 const { PREFIX, oneLineError, adapterError } = require('./adapter-options');
 const { warnUnmapped, handledEvents } = require('./lifecycle-events');
-const { hostPlugins, applyPluginOptions } = require('./plugin-options');
+const { hostPlugins, applyPluginOptions } = require('./adapter-plugins');
 const { PAGE_EVENTS } = require('./lifecycle-events');
 const { transformPages } = require('./astro-pages');
 

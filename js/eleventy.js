@@ -16,7 +16,7 @@ const { ErrorCodes, pluginError } = require('./errors');
 const { resolveAdapterOptions, adapterError, CHECKS, PREFIX } = require('./adapter-options');
 const { EleventyHost } = require('./eleventy-host');
 const { makeFilter, makeShortcode, makePairedShortcode, transformPage, camelAlias } = require('./eleventy-calls');
-const { checkPlugins } = require('./plugin-options');
+const { checkPlugins } = require('./adapter-plugins');
 
 /** The adapter's own options, with their defaults (every host option is accepted too). */
 const DEFAULTS = Object.freeze({
