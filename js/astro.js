@@ -121,12 +121,19 @@ function alloyWasm(options) {
         }
       },
       // astro dev: the host loads when the server starts (so a bad plugin
-      // folder shows at once), and onDevServerStart runs.
-      'astro:server:start': async ({ address }) => {
-        await session.runBuildHook('onDevServerStart', {
-          ...configPayload(astroConfig, root),
-          server: { address: address?.address ?? null, port: address?.port ?? null, family: address?.family ?? null },
-        });
+      // folder shows at once) and onDevServerStart runs. A failure is logged,
+      // not thrown: the dev server keeps running, and getHost() rejects with
+      // the same error in the pages that use it.
+      'astro:server:start': async ({ address, logger }) => {
+        try {
+          await session.runBuildHook('onDevServerStart', {
+            ...configPayload(astroConfig, root),
+            server: { address: address?.address ?? null, port: address?.port ?? null, family: address?.family ?? null },
+          });
+        } catch (err) {
+          if (logger && typeof logger.error === 'function') logger.error(err instanceof Error ? err.message : String(err));
+          else throw err;
+        }
       },
       'astro:server:done': async () => {
         if (session !== null) await session.close();

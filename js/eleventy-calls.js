@@ -198,4 +198,4 @@ function camelAlias(name) {
   return name.replace(/[-.\s]+(.)/g, (_, c) => c.toUpperCase());
 }
 
-module.exports = { makeFilter, makeShortcode, makePairedShortcode, transformPage, camelAlias, PAGE_EVENTS: [TRANSFORMED, RENDERED] };
+module.exports = { makeFilter, makeShortcode, makePairedShortcode, transformPage, camelAlias };

@@ -33,9 +33,8 @@ const path = require('node:path');
 const { PluginHost } = require('./host');
 const { PluginError, ErrorCodes } = require('./errors');
 const { PREFIX, oneLineError, adapterError } = require('./adapter-options');
-const { warnUnmapped, handledEvents } = require('./lifecycle-events');
+const { PAGE_EVENTS, warnUnmapped, handledEvents } = require('./lifecycle-events');
 const { hostPlugins, applyPluginOptions } = require('./adapter-plugins');
-const { PAGE_EVENTS } = require('./lifecycle-events');
 const { transformPages } = require('./astro-pages');
 
 /** Pages in the hooks at once, per worker thread: one being hooked, one being converted. */
