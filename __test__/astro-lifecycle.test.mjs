@@ -336,3 +336,16 @@ test('a handler added through getHost().on() counts: its event runs in the pass'
   await integration.hooks['astro:build:done']({ dir: pathToFileURL(`${path.join(made.site, 'dist')}/`), assets: made.assets, pages: [], logger: logger() });
   assert.deepEqual(seen.sort(), ['/', '/blog/one/', '/docs/two/']);
 });
+
+test('astro:server:start: a plugin folder that does not load is logged, and the dev server goes on', async () => {
+  const site = tempDir('alloy-astro-life-');
+  const integration = alloyWasm({ dir: 'missing', cacheDir: null });
+  await integration.hooks['astro:config:setup']({ config: { root: pathToFileURL(`${site}/`) }, updateConfig() {}, logger: logger() });
+  const log = logger();
+  await integration.hooks['astro:server:start']({ address: { address: '127.0.0.1', port: 4321, family: 'IPv4' }, logger: log });
+  assert.equal(log.lines.length, 1, log.lines.join('\n'));
+  assert.match(log.lines[0], /^error \[alloy-wasm\] astro: cannot load the plugins of \S+missing; set dir in alloyWasm\(\{ dir \}\)/);
+  const { getHost } = await import('../js/astro.mjs');
+  await expectCode(() => getHost(), ErrorCodes.IO_ERROR);
+  await integration.hooks['astro:server:done']({ logger: logger() });
+});
