@@ -8,7 +8,7 @@ const path = require('node:path');
 const { PluginError, ErrorCodes } = require('../errors');
 const { openPlugin, pluginName, reason } = require('./plugin');
 const { describeModule, ABI_EXPORTS, START_EXPORTS } = require('./wasm-module');
-const { fixFor } = require('./fixes');
+const { fixFor, messageWithoutFix } = require('../fixes');
 
 /** The filter inputs every check tries: empty (alloc(0)!) and mixed text. */
 const TRIAL_TEXTS = ['', 'Hello, World! Grüße 😀 <p class="x">&amp;</p>'];
@@ -163,7 +163,7 @@ function samplePayload(event) {
 }
 
 function errorEntry(err) {
-  return { code: err.code, message: err.message, fix: fixFor(err) };
+  return { code: err.code, message: messageWithoutFix(err), fix: fixFor(err) };
 }
 
 module.exports = { checkPlugin, TRIAL_TEXTS };
