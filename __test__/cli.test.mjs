@@ -215,15 +215,24 @@ test('check --json: the report as data, for good and broken plugins', () => {
   assert.equal(r.wasi, false);
   assert.deepEqual(r.imports, []);
   assert.deepEqual(r.exports.map((e) => [e.name, e.found, e.required]), [
-    ['memory', true, true], ['alloc', true, true], ['filter', true, false], ['shortcode', true, false],
-    ['hooks', true, false], ['hook', true, false], ['last_error', true, false],
+    ['memory', true, true], ['alloc', true, true], ['filter', true, false], ['filter_args', false, false],
+    ['shortcode', true, false], ['hooks', true, false], ['hook', true, false], ['last_error', true, false],
+    ['configure', false, false],
   ]);
+  assert.equal(r.configure, null, 'no configure export');
   assert.ok(r.load.ms > 0);
   assert.equal(r.error, null);
-  assert.deepEqual(r.trials.map((t) => [t.call, t.outcome]), [
-    ['filter', 'ok'], ['filter', 'ok'], ['shortcode', 'ok'], ['hook onContentTransformed', 'ok'],
+  assert.deepEqual(r.warnings, []);
+  // Three samples per export (empty, short, a page), each called twice.
+  assert.deepEqual(r.trials.map((t) => [t.call, t.label, t.calls, t.outcome]), [
+    ['filter', null, 2, 'ok'], ['filter', null, 2, 'ok'], ['filter', 'page of 12 KiB', 2, 'ok'],
+    ['shortcode', null, 2, 'ok'], ['shortcode', null, 2, 'ok'], ['shortcode', 'page of 12 KiB', 2, 'ok'],
+    ['hook onContentTransformed', 'sample page', 2, 'ok'], ['hook onContentTransformed', 'empty page', 2, 'ok'],
+    ['hook onContentTransformed', 'page of 12 KiB', 2, 'ok'],
   ]);
+  assert.deepEqual(r.trials.map((t) => [t.controlBytes, t.differs]), Array(9).fill([null, false]));
   assert.equal(r.trials[0].output, '1 min read');
+  assert.equal(r.trials[2].output, '7 min read', 'the page sample is a page');
 
   const bad = checkJson(broken('bad-import'));
   assert.equal(bad.status, 1);

@@ -86,7 +86,7 @@ function wantsJson(command, args) {
 function printJsonFailure(command, err) {
   let error;
   if (err instanceof UsageError) {
-    error = { code: 'USAGE', message: err.message, fix: `run "alloy-wasm ${command.name} --help"` };
+    error = { code: err.code ?? 'USAGE', message: err.message, fix: `run "alloy-wasm ${command.name} --help"` };
   } else if (err instanceof PluginError) {
     error = { code: err.code, message: oneLine(messageWithoutFix(err)), fix: fixFor(err) };
     if (err.plugin !== undefined) error.plugin = err.plugin;
