@@ -37,7 +37,7 @@ function assertFixed(err, fix) {
   assert.equal(messageWithoutFix(err) + (fix === null ? '' : ` (fix: ${fix})`), err.message);
 }
 
-test('a Rust-style panic (unreachable) names the fix on filterSync, filter, filterMany, shortcode and hooks alike', async () => {
+test('a Rust-style panic (unreachable) reads "wasm trap:" once and names the fix on filterSync, filter and filterMany (workers)', async () => {
   assert.match(PANIC_FIX, /Rust panic/);
   assert.match(PANIC_FIX, /last_error/);
   const host = await hostWith('trap', { threads: 2 });
@@ -46,7 +46,7 @@ test('a Rust-style panic (unreachable) names the fix on filterSync, filter, filt
     const errors = [
       await expectCode(() => host.filterSync('trap', '!'), ErrorCodes.TRAP, fields),
       await expectCode(() => host.filter('trap', '!'), ErrorCodes.TRAP, fields),
-      // Past the inline deadline's reach: a worker thread, then the batch path with its index.
+      // The batch path runs on the worker threads; a batch of over 256 inputs comes in chunks, re-indexed.
       await expectCode(() => host.filterMany('trap', ['a', 'b', '!']), ErrorCodes.TRAP, { ...fields, index: 2 }),
       await expectCode(() => host.filterMany('trap', [...Array(300).fill('x'), '!']), ErrorCodes.TRAP, { ...fields, index: 300 }),
     ];
