@@ -31,7 +31,7 @@ const FILTER_SAMPLES = [
   { text: PAGE, label: pageLabel },
 ];
 
-/** The shortcode calls: no arguments, two, and a paired shortcode around a page. */
+/** The shortcode calls: no arguments, one, and two around a page (a paired shortcode). */
 const SHORTCODE_SAMPLES = [
   { args: [], content: '' },
   { args: ['42'], content: SHORT },
