@@ -362,7 +362,7 @@ const MANY_CHUNK_CHARS = 1 << 20;
 function reindexed(error) {
   if (typeof error.index !== 'number') return error;
   const message = error.message.replace(/input #\d+:/, `input #${error.index}:`);
-  return new PluginError(message, { code: error.code, plugin: error.plugin, export: error.export, index: error.index, backtrace: error.backtrace });
+  return new PluginError(message, { code: error.code, plugin: error.plugin, export: error.export, index: error.index, backtrace: error.backtrace, fix: error.fix });
 }
 
 function callNative(call) {

@@ -104,6 +104,8 @@ export declare class PluginError extends Error {
   readonly index?: number;
   /** When the plugin trapped: the wasm frames it was in, one per line, innermost first (the message stays one line). */
   readonly backtrace?: string;
+  /** What the plugin's author should change (also at the end of the message); null when there is no advice. Set on errors from loading or running a plugin. */
+  readonly fix?: string | null;
 }
 
 /** A hook payload: any JSON object; WASM hooks get it with an "event" key. */
