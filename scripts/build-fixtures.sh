@@ -21,7 +21,7 @@
 #                   examples/<package name>.wasm (scripts/build-rust-plugins.mjs).
 #                   Cargo builds in build/rust/ (kept between runs).
 #   WAT plugins     wat2wasm from the npm package `wabt` (a devDependency: WABT built to
-#                   WebAssembly, the same bytes as Debian's wat2wasm)
+#                   WebAssembly, the same bytes as a native wat2wasm)
 #   AssemblyScript  asc (npm package `assemblyscript`, a devDependency); override: ASC=...
 # except the C plugins (wasi-libc), which no rustup or npm toolchain compiles: their
 # .wasm files are committed beside their sources and copied. With --with-c they are
