@@ -78,6 +78,25 @@ test('bad names, languages and folders are refused with exit status 2, nothing w
   }
 });
 
+test('the npm package ships the templates and the helper crate the Rust project copies', () => {
+  const pack = run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], root);
+  assert.equal(pack.status, 0, pack.stderr);
+  const files = new Set(JSON.parse(pack.stdout)[0].files.map((f) => f.path));
+  for (const file of [
+    'crates/alloy-plugin/Cargo.toml',
+    'crates/alloy-plugin/README.md',
+    'crates/alloy-plugin/src/lib.rs',
+    'crates/alloy-plugin/src/json.rs',
+    'js/cli/new.js',
+    'js/cli/templates/common/gitignore',
+    'js/cli/templates/rust/Cargo.toml',
+    'js/cli/templates/assemblyscript/assembly/index.ts',
+    'js/cli/templates/c/src/plugin.c',
+  ]) {
+    assert.ok(files.has(file), `${file} is in the package`);
+  }
+});
+
 for (const lang of ['rust', 'assemblyscript', 'c']) {
   const missing = TOOLCHAIN[lang]();
   test(`--lang ${lang}: the project builds with its one command, its test passes, check says OK`, { skip: missing ?? false }, () => {

@@ -22,7 +22,7 @@ pub fn stats(text: &str) -> String {
     let mut sentences = 0u64;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if matches!(c, '.' | '!' | '?') && chars.peek().map_or(true, |next| next.is_whitespace()) {
+        if matches!(c, '.' | '!' | '?') && chars.peek().is_none_or(|next| next.is_whitespace()) {
             sentences += 1;
         }
     }

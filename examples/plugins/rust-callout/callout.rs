@@ -39,7 +39,7 @@ fn push_escaped(out: &mut String, text: &str) {
 }
 
 /// The string argument at `index`, `None` when absent; an error when it is not a string.
-fn arg<'a>(args: &'a [Value], index: usize) -> Result<Option<&'a str>, String> {
+fn arg(args: &[Value], index: usize) -> Result<Option<&str>, String> {
     match args.get(index) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),

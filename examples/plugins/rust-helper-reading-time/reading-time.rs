@@ -54,7 +54,7 @@ alloy_plugin::hooks!(
 /// "N min read" for `text` at `rate` words a minute.
 fn reading_time(text: &str, rate: u32) -> String {
     let words = count_words(text);
-    let minutes = ((words + rate as usize - 1) / rate as usize).max(1);
+    let minutes = words.div_ceil(rate as usize).max(1);
     format!("{} min read", minutes)
 }
 
