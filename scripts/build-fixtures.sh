@@ -18,7 +18,7 @@
 #                   cached); the target is added with `rustup target add` when missing.
 #                   Where each .wasm goes: its Cargo.toml's
 #                   [package.metadata.alloy-fixture] file = "plugins/x.wasm", else
-#                   examples/<package name>.wasm (scripts/build-rust-plugins.mjs).
+#                   examples/<lib name>.wasm (scripts/build-rust-plugins.mjs).
 #                   Cargo builds in build/rust/ (kept between runs).
 #   WAT plugins     wat2wasm from the npm package `wabt` (a devDependency: WABT built to
 #                   WebAssembly, the same bytes as a native wat2wasm)

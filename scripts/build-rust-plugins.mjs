@@ -6,7 +6,8 @@
 // Usage: node scripts/build-rust-plugins.mjs <root> <out-dir> <work-dir> <project-dir>...
 //
 // Where a project's .wasm goes: `[package.metadata.alloy-fixture] file = "plugins/x.wasm"`
-// in its Cargo.toml (relative to <out-dir>), else `examples/<package name>.wasm`.
+// in its Cargo.toml (relative to <out-dir>), else `examples/<lib name>.wasm`, the [lib]
+// name with `_` as `-` (the file name is the plugin's name).
 // Builds are `--locked` (every project commits its Cargo.lock), so they run offline once
 // the registry crates are in Cargo's cache.
 //
@@ -60,14 +61,15 @@ for (const project of projects.map((p) => path.resolve(p))) {
   const pkg = meta.packages.find((p) => path.resolve(p.manifest_path) === manifest);
   const lib = pkg?.targets.find((t) => t.kind.includes('cdylib'));
   if (!lib) throw new Error(`${rel}/Cargo.toml: no [lib] with crate-type = ["cdylib"]`);
-  const file = pkg.metadata?.['alloy-fixture']?.file ?? `examples/${pkg.name}.wasm`;
+  const artifact = lib.name.replace(/-/g, '_');
+  const file = pkg.metadata?.['alloy-fixture']?.file ?? `examples/${artifact.replace(/_/g, '-')}.wasm`;
   const targetDir = path.join(workDir, 'target');
   execFileSync(
     cargo,
     ['build', '--release', '--locked', '--quiet', '--target', 'wasm32-unknown-unknown', '--manifest-path', manifest, '--target-dir', targetDir],
     { env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
-  const built = path.join(targetDir, 'wasm32-unknown-unknown', 'release', `${lib.name.replace(/-/g, '_')}.wasm`);
+  const built = path.join(targetDir, 'wasm32-unknown-unknown', 'release', `${artifact}.wasm`);
   const dest = path.join(outDir, file);
   mkdirSync(path.dirname(dest), { recursive: true });
   copyFileSync(built, `${dest}.tmp`);
