@@ -22,7 +22,7 @@
 // Cargo's home to "cargo-home/".
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -36,22 +36,23 @@ const cargoHome = path.resolve(process.env.CARGO_HOME || path.join(os.homedir(),
 const crate = path.join(root, 'crates', 'alloy-plugin');
 const CRATE_PATH = /(path\s*=\s*")(?:\.\.\/)+crates\/alloy-plugin(")/g;
 
-for (const project of projects.map((p) => path.resolve(p))) {
-  const rel = path.relative(root, project);
-  const stageRoot = path.join(workDir, 'stage');
-  const stage = path.join(stageRoot, rel);
+const stageRoot = path.join(workDir, 'stage');
+const stages = projects.map((p) => path.resolve(p)).map((project) => ({ project, rel: path.relative(root, project) }));
+for (const s of stages) s.stage = path.join(stageRoot, s.rel);
+// One set of flags for every project (the last matching remap wins: the crate inside
+// each stage, then the stages), so the crate, built once, stays fresh for all of them.
+const rustflags = [
+  `--remap-path-prefix=${cargoHome}/=cargo-home/`,
+  `--remap-path-prefix=${stageRoot}/=`,
+  ...stages.map((s) => `--remap-path-prefix=${path.join(s.stage, 'crates', 'alloy-plugin')}/=crates/alloy-plugin/`),
+];
+const env = { ...process.env, CARGO_ENCODED_RUSTFLAGS: rustflags.join('\x1f') };
+delete env.RUSTFLAGS;
+delete env.CARGO_TARGET_DIR;
+
+for (const { project, rel, stage } of stages) {
   makeStage(project, stage);
   const manifest = path.join(stage, 'Cargo.toml');
-  // The last matching remap wins: the crate inside the stage, then the stage.
-  const rustflags = [
-    `--remap-path-prefix=${cargoHome}/=cargo-home/`,
-    `--remap-path-prefix=${stageRoot}/=`,
-    `--remap-path-prefix=${path.join(stage, 'crates', 'alloy-plugin')}/=crates/alloy-plugin/`,
-  ];
-  const env = { ...process.env, CARGO_ENCODED_RUSTFLAGS: rustflags.join('\x1f') };
-  delete env.RUSTFLAGS;
-  delete env.CARGO_TARGET_DIR;
-
   const meta = JSON.parse(
     execFileSync(cargo, ['metadata', '--no-deps', '--format-version', '1', '--offline', '--manifest-path', manifest], {
       env,
@@ -76,22 +77,41 @@ for (const project of projects.map((p) => path.resolve(p))) {
   renameSync(`${dest}.tmp`, dest);
 }
 
-/** The stage of `project`: links to its files and its siblings, its manifest with the crate's path rewritten, its lock. */
+/**
+ * The stage of `project`: links to its files and its siblings, its manifest with the
+ * crate's path rewritten, its lock. Files are rewritten only when they change, so
+ * Cargo sees an unchanged project as unchanged and does not rebuild it.
+ */
 function makeStage(project, stage) {
-  rmSync(stage, { recursive: true, force: true });
+  // An earlier project may have linked this one as its sibling: the stage is a folder of its own.
+  if (lexists(stage) && lstatSync(stage).isSymbolicLink()) rmSync(stage);
   mkdirSync(path.join(stage, 'crates'), { recursive: true });
   for (const entry of readdirSync(path.dirname(project))) {
-    const link = path.join(path.dirname(stage), entry);
-    if (entry !== path.basename(project) && !lexists(link)) symlinkSync(path.join(path.dirname(project), entry), link);
+    if (entry !== path.basename(project)) link(path.join(path.dirname(project), entry), path.join(path.dirname(stage), entry));
   }
   for (const entry of readdirSync(project)) {
-    if (entry === 'Cargo.toml' || entry === 'target' || entry === 'crates') continue;
-    if (entry === 'Cargo.lock') copyFileSync(path.join(project, entry), path.join(stage, entry));
-    else symlinkSync(path.join(project, entry), path.join(stage, entry));
+    if (entry === 'Cargo.toml' || entry === 'Cargo.lock' || entry === 'target' || entry === 'crates') continue;
+    link(path.join(project, entry), path.join(stage, entry));
   }
   const manifest = readFileSync(path.join(project, 'Cargo.toml'), 'utf8');
-  writeFileSync(path.join(stage, 'Cargo.toml'), manifest.replace(CRATE_PATH, '$1crates/alloy-plugin$2'));
-  symlinkSync(crate, path.join(stage, 'crates', 'alloy-plugin'));
+  writeIfChanged(path.join(stage, 'Cargo.toml'), manifest.replace(CRATE_PATH, '$1crates/alloy-plugin$2'));
+  const lock = path.join(project, 'Cargo.lock');
+  if (lexists(lock)) writeIfChanged(path.join(stage, 'Cargo.lock'), readFileSync(lock, 'utf8'));
+  link(crate, path.join(stage, 'crates', 'alloy-plugin'));
+}
+
+/** Makes `at` a symbolic link to `target`, unless it already is one, or is the stage of another project. */
+function link(target, at) {
+  if (lexists(at)) {
+    if (!lstatSync(at).isSymbolicLink() || readlinkSync(at) === target) return;
+    rmSync(at);
+  }
+  symlinkSync(target, at);
+}
+
+function writeIfChanged(file, text) {
+  if (lexists(file) && readFileSync(file, 'utf8') === text) return;
+  writeFileSync(file, text);
 }
 
 function lexists(file) {
