@@ -17,6 +17,7 @@ const COMMANDS = [
   require('./shortcode').command,
   require('./hook').command,
   require('./bench').command,
+  require('./new').command,
 ];
 
 const EXIT = { ok: 0, failed: 1, usage: 2 };
