@@ -71,7 +71,7 @@ test('alloyWasm() is an Astro integration, the same from import and require', ()
   const integration = alloyWasm({ dir: 'plugins' });
   assert.equal(integration.name, 'alloy-wasm');
   assert.deepEqual(Object.keys(integration.hooks).sort(), [
-    'astro:build:done', 'astro:build:start', 'astro:config:setup', 'astro:routes:resolved', 'astro:server:done',
+    'astro:build:done', 'astro:build:start', 'astro:config:done', 'astro:config:setup', 'astro:routes:resolved', 'astro:server:done', 'astro:server:start',
   ]);
   const cjs = require('../js/astro.js');
   assert.equal(cjs, alloyWasm);

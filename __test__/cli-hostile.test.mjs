@@ -61,7 +61,7 @@ test('check and check --json: hostile hook results fail the check with INVALID_J
   assert.equal(text.status, 1, text.stderr);
   noCrash(text);
   assert.match(text.stdout, /^✗ INVALID_JSON {2}plugin "hostile-hooks" hook\(\): returned /m);
-  assert.match(text.stdout, /hook\("deep", sample page\) +plugin "hostile-hooks" hook\(\): returned JSON nested more than 127 levels/);
+  assert.match(text.stdout, /hook\("deep", empty payload\) +plugin "hostile-hooks" hook\(\): returned JSON nested more than 127 levels/);
 
   const json = cli(['check', HOSTILE, '--json']);
   assert.equal(json.status, 1, json.stderr);

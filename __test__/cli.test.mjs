@@ -191,6 +191,12 @@ test('check on broken plugins: the contract code, what is wrong, what to fix, st
   assert.match(hookJson.stdout, /^✗ INVALID_JSON /m);
   assert.match(hookJson.stdout, /fix: hook\(\) must return the payload as JSON/);
 
+  const trapCheck = checkJson(broken('trap'));
+  assert.equal(trapCheck.status, 0, 'trap echoes the samples: nothing starts with "!"');
+  const hookCheck = checkJson(broken('bad-hook-json'));
+  assert.doesNotMatch(hookCheck.report.error.message, /\(fix:/, 'the --json message leaves the fix to its own field');
+  assert.match(hookCheck.report.error.fix, /^hook\(\) must return the payload as JSON/);
+
   const exit1 = cli(['check', broken('wasi-exit-1')]);
   assert.equal(exit1.status, 1);
   assert.match(exit1.stdout, /^ {2}start +_start \(a WASI command\)/m);
@@ -215,15 +221,24 @@ test('check --json: the report as data, for good and broken plugins', () => {
   assert.equal(r.wasi, false);
   assert.deepEqual(r.imports, []);
   assert.deepEqual(r.exports.map((e) => [e.name, e.found, e.required]), [
-    ['memory', true, true], ['alloc', true, true], ['filter', true, false], ['shortcode', true, false],
-    ['hooks', true, false], ['hook', true, false], ['last_error', true, false],
+    ['memory', true, true], ['alloc', true, true], ['filter', true, false], ['filter_args', false, false],
+    ['shortcode', true, false], ['hooks', true, false], ['hook', true, false], ['last_error', true, false],
+    ['configure', false, false],
   ]);
+  assert.equal(r.configure, null, 'no configure export');
   assert.ok(r.load.ms > 0);
   assert.equal(r.error, null);
-  assert.deepEqual(r.trials.map((t) => [t.call, t.outcome]), [
-    ['filter', 'ok'], ['filter', 'ok'], ['shortcode', 'ok'], ['hook onContentTransformed', 'ok'],
+  assert.deepEqual(r.warnings, []);
+  // Three samples per export (empty, short, a page), each called twice.
+  assert.deepEqual(r.trials.map((t) => [t.call, t.label, t.calls, t.outcome]), [
+    ['filter', null, 2, 'ok'], ['filter', null, 2, 'ok'], ['filter', 'page of 12 KiB', 2, 'ok'],
+    ['shortcode', null, 2, 'ok'], ['shortcode', null, 2, 'ok'], ['shortcode', 'page of 12 KiB', 2, 'ok'],
+    ['hook onContentTransformed', 'sample page', 2, 'ok'], ['hook onContentTransformed', 'empty page', 2, 'ok'],
+    ['hook onContentTransformed', 'page of 12 KiB', 2, 'ok'],
   ]);
+  assert.deepEqual(r.trials.map((t) => [t.controlBytes, t.differs]), Array(9).fill([null, false]));
   assert.equal(r.trials[0].output, '1 min read');
+  assert.equal(r.trials[2].output, '7 min read', 'the page sample is a page');
 
   const bad = checkJson(broken('bad-import'));
   assert.equal(bad.status, 1);
@@ -281,7 +296,10 @@ test('filter prints the result byte for byte, from an argument or standard input
 
 test('filter, shortcode and hook errors: the message with its code on stderr, status 1', () => {
   assertFailure(cli(['filter', broken('fails'), '!no']), 'PLUGIN_ERROR', /plugin "fails" filter\(\): fails: the input was rejected/);
-  assertFailure(cli(['filter', broken('trap'), '!boom']), 'TRAP', /fix: The plugin trapped/);
+  // The message ends with its code and the fix gets a line of its own, once (PluginError.fix, js/fixes.js).
+  const trap = cli(['filter', broken('trap'), '!boom']);
+  assertFailure(trap, 'TRAP', /^\[alloy-wasm\] plugin "trap" filter\(\): wasm trap: wasm `unreachable` instruction executed \[TRAP\]\nfix: The plugin trapped at `unreachable`, which is what a Rust panic becomes on wasm32: return an error through last_error/);
+  assert.equal(trap.stderr.split('fix:').length, 2, trap.stderr);
   assertFailure(cli(['filter', broken('as-abort'), '!boom']), 'TRAP', /abort: as-abort: refused !boom[^\n]*\nfix: AssemblyScript aborted/);
   assertFailure(cli(['filter', broken('infinite-loop'), '!', '--timeout-ms', '50']), 'TIMEOUT', /50 ms/);
   assertFailure(cli(['filter', plugin('youtube'), 'x']), 'MISSING_EXPORT', /"youtube" filter\(\)/);

@@ -256,7 +256,9 @@ describe('error hygiene (item 8)', () => {
     }
   });
 
-  const TRAP_MESSAGE = 'plugin "trap" filter(): wasm trap: wasm `unreachable` instruction executed [TRAP]';
+  // One "wasm trap:", then what to fix (js/fixes.js).
+  const TRAP_MESSAGE = 'plugin "trap" filter(): wasm trap: wasm `unreachable` instruction executed [TRAP]'
+    + ' (fix: The plugin trapped at `unreachable`, which is what a Rust panic becomes on wasm32: return an error through last_error instead of panicking (no unwrap, expect or out-of-range indexing on input).)';
 
   function assertTrap(err, index) {
     assert.equal(err.message, index === undefined ? TRAP_MESSAGE : TRAP_MESSAGE.replace('filter(): ', `filter(): input #${index}: `));

@@ -95,3 +95,33 @@ test('a JS handler that throws rejects runHook with its error', async () => {
   await assert.rejects(h.runHook('onContentTransformed', { html: '' }), /handler broke/);
   await h.close();
 });
+
+test('scopeHooks: a plugin\'s hooks get another priority and run only where applies() says; handles() says who listens', async () => {
+  const scoped = await PluginHost.load(pluginsDir, { cacheDir: null });
+  try {
+    const order = [];
+    scoped.on('onContentTransformed', { priority: 20 }, (p) => { order.push(`js20:${p.html.includes('loading=') ? 'lazy' : 'plain'}`); });
+    const page = { html: '<img src="a.png">', url: '/blog/a/' };
+    // Unscoped: the WASM hook at 50 runs after the JS handler at 20.
+    await scoped.runHook('onContentTransformed', page);
+    assert.deepEqual(order.splice(0), ['js20:plain']);
+    // Priority 10: before it; applies() only on /blog/ pages.
+    assert.equal(scoped.scopeHooks('lazy-images', { priority: 10, applies: (p) => p.url.startsWith('/blog/') }), true);
+    const blog = await scoped.runHook('onContentTransformed', page);
+    assert.equal(blog.html, '<img loading="lazy" src="a.png">');
+    assert.deepEqual(order.splice(0), ['js20:lazy']);
+    const other = await scoped.runHook('onContentTransformed', { ...page, url: '/docs/a/' });
+    assert.equal(other.html, '<img src="a.png">', 'not on a page applies() refuses');
+    // A plugin without hooks: false; an unknown name: INVALID_INPUT.
+    assert.equal(scoped.scopeHooks('uppercase', { priority: 1 }), false);
+    await expectCode(() => scoped.scopeHooks('nope', {}), ErrorCodes.INVALID_INPUT);
+    assert.equal(scoped.handles('onContentTransformed'), true);
+    assert.equal(scoped.handles('onPageRendered'), false);
+    const off = scoped.on('onPageRendered', () => {});
+    assert.equal(scoped.handles('onPageRendered'), true);
+    off();
+    assert.equal(scoped.handles('onPageRendered'), false);
+  } finally {
+    await scoped.close();
+  }
+});

@@ -26,7 +26,7 @@ die() {
   exit 1
 }
 
-# Debian's /usr/bin/cargo (Rust 1.63) is too old for pulldown-cmark: prefer rustup's stable.
+# Prefer rustup's stable: a system cargo may be too old for pulldown-cmark.
 if [ -z "${CARGO:-}" ]; then
   if command -v rustup >/dev/null; then CARGO=(rustup run stable cargo); else CARGO=(cargo); fi
 else

@@ -1,8 +1,10 @@
 'use strict';
-// The Astro adapter's page pass: after `astro build`, runs the
-// onContentTransformed hooks on every built HTML page, many pages in flight
-// at once so the host's worker threads stay busy, and rewrites in place
-// (temp file + rename) each page whose HTML changed.
+// The page pass of the Astro adapter (and of the Eleventy adapter's
+// `parallel` option): after a build, runs the per-page
+// events (onContentTransformed, then onPageRendered) on every built HTML
+// page, and onAssetProcess on every CSS and JS file Vite wrote, many files
+// in flight at once so the host's worker threads stay busy, and rewrites in
+// place (temp file + rename) each file whose content changed.
 
 const fs = require('node:fs/promises');
 const path = require('node:path');
@@ -11,6 +13,9 @@ const { PluginError, ErrorCodes, pluginError } = require('./errors');
 const { PREFIX, oneLine, oneLineError } = require('./adapter-options');
 
 const EVENT = 'onContentTransformed';
+const ASSET_EVENT = 'onAssetProcess';
+/** The assets onAssetProcess gets: the text files Vite writes. */
+const ASSET_EXTENSIONS = /\.(css|js|mjs)$/;
 
 /**
  * The HTML pages of a build, sorted by output path.
@@ -47,46 +52,121 @@ function urlOf(relative) {
 }
 
 /**
- * Runs the hooks on every page with at most `concurrency` pages in flight.
- * On the first failure no new page starts; the pages in flight settle, and
- * the error of the first failing page (in output-path order) is thrown.
+ * Runs `events` (in order) on every page with at most `concurrency` pages
+ * in flight. On the first failure no new page starts; the pages in flight
+ * settle, and the error of the first failing page (in output-path order) is
+ * thrown, naming the event.
  *
  * @returns {Promise<{pages: number, rewritten: number}>}
  */
-async function transformPages(host, pages, concurrency) {
+async function transformPages(host, pages, concurrency, events = [EVENT], adapter = 'astro') {
+  return runPass(pages, concurrency, (page) => transformPage(host, page, events), adapter);
+}
+
+/**
+ * Runs onAssetProcess on every asset ({ file, relative }) like
+ * transformPages does on pages: `{ path, content }` in, and a `content`
+ * string out replaces the file's content (anything else keeps it).
+ */
+async function processAssets(host, assets, concurrency) {
+  return runPass(assets, concurrency, (asset) => processAsset(host, asset));
+}
+
+/** Runs `one(item)` on every item, `concurrency` at a time; counts the rewritten ones. */
+async function runPass(items, concurrency, one, adapter = 'astro') {
   const failures = [];
   let next = 0;
   let rewritten = 0;
   async function worker() {
-    while (next < pages.length && failures.length === 0) {
+    while (next < items.length && failures.length === 0) {
       const index = next++;
       try {
-        if (await transformPage(host, pages[index])) rewritten++;
+        if (await one(items[index])) rewritten++;
       } catch (err) {
         failures.push({ index, err });
       }
     }
   }
-  const lanes = Math.max(1, Math.min(concurrency, pages.length));
+  const lanes = Math.max(1, Math.min(concurrency, items.length));
   await Promise.all(Array.from({ length: lanes }, worker));
   if (failures.length > 0) {
     failures.sort((a, b) => a.index - b.index);
-    throw pageError(pages[failures[0].index], failures[0].err, failures.length - 1);
+    const { index, err } = failures[0];
+    const failure = err instanceof EventFailure ? err : new EventFailure(EVENT, err);
+    throw pageError(items[index], failure.cause, failures.length - 1, failure.event, adapter);
   }
-  return { pages: pages.length, rewritten };
+  return { pages: items.length, rewritten };
 }
 
-/** Runs the hooks on one page; rewrites it if its HTML changed. Resolves to whether it did. */
-async function transformPage(host, page) {
-  const html = await fs.readFile(page.file, 'utf8');
-  const { url, inputPath, outputPath } = page;
-  const result = await host.runHook(EVENT, { html, url, inputPath, outputPath });
-  if (result === null || typeof result !== 'object' || typeof result.html !== 'string') {
-    throw pluginError(ErrorCodes.BAD_RESULT, `the ${EVENT} hooks must leave an "html" string in the payload; a JS hook returned something else`);
+/** A failure of one event on one file (the pass names both). */
+class EventFailure extends Error {
+  constructor(event, cause) {
+    super(`${event} failed`, { cause });
+    this.event = event;
   }
-  if (result.html === html) return false;
-  await writeAtomically(page.file, result.html);
+}
+
+/** Runs the events on one page; rewrites it if its HTML changed. Resolves to whether it did. */
+async function transformPage(host, page, events) {
+  let original;
+  try {
+    original = await fs.readFile(page.file, 'utf8');
+  } catch (err) {
+    throw new EventFailure(events[0] ?? EVENT, err);
+  }
+  const { url, inputPath, outputPath } = page;
+  let html = original;
+  for (const event of events) {
+    try {
+      const result = await host.runHook(event, { html, url, inputPath, outputPath });
+      if (result === null || typeof result !== 'object' || typeof result.html !== 'string') {
+        throw pluginError(ErrorCodes.BAD_RESULT, `the ${event} hooks must leave an "html" string in the payload; a JS hook returned something else`);
+      }
+      html = result.html;
+    } catch (err) {
+      throw new EventFailure(event, err);
+    }
+  }
+  if (html === original) return false;
+  try {
+    await writeAtomically(page.file, html);
+  } catch (err) {
+    throw new EventFailure(events[events.length - 1], err);
+  }
   return true;
+}
+
+/** Runs onAssetProcess on one asset file; rewrites it if its content changed. */
+async function processAsset(host, asset) {
+  try {
+    const content = await fs.readFile(asset.file, 'utf8');
+    const result = await host.runHook(ASSET_EVENT, { path: asset.relative, content });
+    const next = result !== null && typeof result === 'object' && typeof result.content === 'string' ? result.content : content;
+    if (next === content) return false;
+    await writeAtomically(asset.file, next);
+    return true;
+  } catch (err) {
+    throw new EventFailure(ASSET_EVENT, err);
+  }
+}
+
+/** The text assets Vite wrote under `outDir/assetsDir` (CSS and JS), sorted, as { file, relative }. */
+async function listAssets(outDir, assetsDir) {
+  const base = path.join(outDir, assetsDir);
+  let entries;
+  try {
+    entries = await fs.readdir(base, { recursive: true, withFileTypes: true });
+  } catch (err) {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries
+    .filter((entry) => entry.isFile() && ASSET_EXTENSIONS.test(entry.name))
+    .map((entry) => {
+      const file = path.join(entry.parentPath ?? entry.path, entry.name);
+      return { file, relative: toPosix(path.relative(outDir, file)) };
+    })
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
 let tempSequence = 0;
@@ -104,24 +184,29 @@ async function writeAtomically(file, text) {
 }
 
 /** The build-failing error for a page: names the file, and the plugin and code where there are some. */
-function pageError(page, original, others) {
+function pageError(page, original, others, event = EVENT, adapter = 'astro') {
   const err = oneLineError(original);
-  const also = others > 0 ? ` (${others} more page${others === 1 ? '' : 's'} failed too)` : '';
-  const where = `${PREFIX} astro: ${EVENT} failed on ${page.relative}${also}`;
+  const what = event === ASSET_EVENT ? 'file' : 'page';
+  const also = others > 0 ? ` (${others} more ${what}${others === 1 ? '' : 's'} failed too)` : '';
+  const source = page.inputPath ? ` (${page.inputPath})` : '';
+  const where = adapter === 'astro'
+    ? `${PREFIX} astro: ${event} failed on ${page.relative}${also}`
+    : `${PREFIX} ${adapter}: ${event} failed on ${page.relative}${source}${also}`;
   if (err instanceof PluginError) {
     const fields = { code: err.code, plugin: err.plugin, export: err.export, cause: err };
-    return withFile(new PluginError(`${where}: ${err.message}`, fields), page.relative);
+    return withFile(new PluginError(`${where}: ${err.message}`, fields), page.relative, page.inputPath);
   }
   if (err && typeof err.code === 'string' && typeof err.syscall === 'string') {
-    const detail = `cannot ${err.syscall} the page: ${err.message} [${ErrorCodes.IO_ERROR}]`;
-    return withFile(new PluginError(`${where}: ${detail}`, { code: ErrorCodes.IO_ERROR, cause: err }), page.relative);
+    const detail = `cannot ${err.syscall} the ${what}: ${err.message} [${ErrorCodes.IO_ERROR}]`;
+    return withFile(new PluginError(`${where}: ${detail}`, { code: ErrorCodes.IO_ERROR, cause: err }), page.relative, page.inputPath);
   }
   const detail = oneLine(err instanceof Error ? err.message : String(err));
-  return withFile(new Error(`${where}: a JS ${EVENT} handler threw: ${detail}`, { cause: err }), page.relative);
+  return withFile(new Error(`${where}: a JS ${event} handler threw: ${detail}`, { cause: err }), page.relative, page.inputPath);
 }
 
-function withFile(err, file) {
+function withFile(err, file, inputPath) {
   err.file = file;
+  if (inputPath) err.inputPath = inputPath;
   return err;
 }
 
@@ -129,4 +214,4 @@ function toPosix(p) {
   return p.split(path.sep).join('/');
 }
 
-module.exports = { listPages, transformPages, urlOf, EVENT };
+module.exports = { listPages, listAssets, transformPages, processAssets, urlOf, EVENT, ASSET_EVENT };

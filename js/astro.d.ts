@@ -6,8 +6,10 @@ import type { HookHandler, PluginHost, PluginHostOptions } from './index';
 
 /**
  * The Astro integration: `integrations: [alloyWasm({ dir: 'plugins' })]`.
- * Runs the plugins' onContentTransformed hooks on every built HTML page in
- * astro:build:done, and closes the host when the build ends.
+ * Runs Alloy's lifecycle events at their Astro counterparts (onConfig at
+ * astro:build:start; onContentTransformed, onPageRendered, onAssetProcess and
+ * onBuildComplete in astro:build:done; see docs/lifecycle-events.md), and
+ * closes the host when the build ends.
  */
 declare function alloyWasm(options?: alloyWasm.AlloyWasmAstroOptions): AstroIntegration;
 
@@ -22,6 +24,12 @@ declare namespace alloyWasm {
      * returning undefined leaves the payload as it was.
      */
     hooks?: Array<{ event: string; priority?: number; handler: HookHandler }>;
+    /**
+     * Per plugin: `pages` (a glob over the page URL like '/blog/**', a list
+     * of globs, true or false) for its per-page hooks, `priority` instead of
+     * 50, and `config` for its `configure` export. Default {}.
+     */
+    plugins?: Record<string, { pages?: string | string[] | boolean; priority?: number; config?: unknown }>;
     /** Compiled-module cache folder; a relative path is resolved against Astro's `root`; null disables it. Default '.alloy/wasm-cache'. */
     cacheDir?: string | null;
   }
@@ -34,8 +42,11 @@ declare namespace alloyWasm {
    */
   export function getHost(): Promise<PluginHost>;
 
-  /** Runs a plugin's filter on the build's host: `await filter('uppercase', title)`. */
-  export function filter(name: string, input: string): Promise<string>;
+  /**
+   * Runs a plugin's filter on the build's host: `await filter('uppercase', title)`;
+   * `args` (JSON values) go to its `filter_args` export: `await filter('truncate', title, [40, '…'])`.
+   */
+  export function filter(name: string, input: string, args?: unknown[]): Promise<string>;
 
   /** Runs a plugin's shortcode on the build's host; resolves to HTML for `<Fragment set:html={...} />`. */
   export function shortcode(name: string, args?: string[], content?: string): Promise<string>;

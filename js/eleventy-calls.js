@@ -9,25 +9,38 @@ const { PluginError, ErrorCodes, pluginError } = require('./errors');
 const { PREFIX, oneLineError } = require('./adapter-options');
 
 const TRANSFORMED = 'onContentTransformed';
+const RENDERED = 'onPageRendered';
 
-/** Runs the onContentTransformed hooks on one output HTML page. */
+/**
+ * Runs the per-page events on one output HTML page: onContentTransformed,
+ * then onPageRendered on its result (Eleventy's transforms see the page
+ * after its layout, so both run there, in Alloy's order).
+ */
 async function transformPage(site, page, content) {
   const outputPath = page && page.outputPath;
   if (typeof outputPath !== 'string' || !outputPath.endsWith('.html')) return content;
-  if (!site.handles(TRANSFORMED)) return content;
+  if (site.pagesAfterBuild) return content; // the `parallel` option: see EleventyHost#runPagePass
+  let html = content;
+  for (const event of [TRANSFORMED, RENDERED]) {
+    if (site.handles(event)) html = await runPageEvent(site, event, page, html);
+  }
+  return html;
+}
+
+async function runPageEvent(site, event, page, html) {
   let result;
   try {
-    result = await site.runPageHook(TRANSFORMED, {
-      html: content,
+    result = await site.runPageHook(event, {
+      html,
       url: page.url,
       inputPath: page.inputPath,
-      outputPath,
+      outputPath: page.outputPath,
     });
   } catch (err) {
     throw atPage(err, page);
   }
   if (result === null || typeof result !== 'object' || typeof result.html !== 'string') {
-    throw atPage(pluginError(ErrorCodes.BAD_RESULT, `the ${TRANSFORMED} hooks must leave an "html" string in the payload, but one of them returned ${describeResult(result)}`), page);
+    throw atPage(pluginError(ErrorCodes.BAD_RESULT, `the ${event} hooks must leave an "html" string in the payload, but one of them returned ${describeResult(result)}`), page);
   }
   return result.html;
 }
@@ -63,10 +76,17 @@ function bind(site, isAsync, call) {
   };
 }
 
+/**
+ * A filter: `{{ title | truncate(40, "…") }}` passes the template's
+ * arguments on (as JSON values) to the plugin's `filter_args` export; the
+ * host decides (INVALID_INPUT for a plugin without it).
+ */
 function makeFilter(site, name, isAsync) {
   return bind(site, isAsync, (host, inBackground, [input, ...extra]) => {
-    const text = filterInput(name, input, extra);
-    return inBackground ? host.filter(name, text) : host.filterSync(name, text);
+    const text = asText(input, 'the filter input', name, 'filter');
+    if (extra.length === 0) return inBackground ? host.filter(name, text) : host.filterSync(name, text);
+    const args = filterArgs(name, extra);
+    return inBackground ? host.filter(name, text, args) : host.filterSync(name, text, args);
   });
 }
 
@@ -86,12 +106,30 @@ function makePairedShortcode(site, name, isAsync) {
   });
 }
 
-/** The filter's input as a string: a filter takes exactly one string (numbers are written out). */
-function filterInput(name, input, extra) {
-  if (extra.length > 0) {
-    throw pluginError(ErrorCodes.INVALID_INPUT, `a filter takes no arguments, got ${extra.length}; write {{ value | ${camelAlias(name)} }}`, { plugin: name, export: 'filter' });
-  }
-  return asText(input, 'the filter input', name, 'filter');
+/**
+ * A filter's template arguments as JSON values: strings, numbers, booleans,
+ * null, arrays and plain objects as they are; an object with its own
+ * toString (Nunjucks' SafeString) as its text; anything JSON cannot carry
+ * (undefined, a function, a non-finite number) is an error naming it.
+ */
+function filterArgs(name, args) {
+  return args.map((arg, i) => {
+    if (arg !== null && typeof arg === 'object' && !Array.isArray(arg) && Object.getPrototypeOf(arg) !== Object.prototype &&
+      typeof arg.toString === 'function' && arg.toString !== Object.prototype.toString) {
+      return String(arg);
+    }
+    let json;
+    try {
+      json = JSON.stringify(arg);
+    } catch (err) {
+      throw pluginError(ErrorCodes.INVALID_INPUT, `filter argument #${i} cannot be passed as JSON: ${err.message}`, { plugin: name, export: 'filter' });
+    }
+    if (json === undefined || (typeof arg === 'number' && !Number.isFinite(arg))) {
+      const got = typeof arg === 'number' ? String(arg) : typeof arg;
+      throw pluginError(ErrorCodes.INVALID_INPUT, `filter argument #${i} must be a JSON value, got ${got} (is the variable defined?)`, { plugin: name, export: 'filter' });
+    }
+    return arg;
+  });
 }
 
 function shortcodeArgs(name, args) {

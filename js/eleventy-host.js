@@ -32,7 +32,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { PluginHost } = require('./host');
 const { PluginError, ErrorCodes } = require('./errors');
-const { PREFIX, oneLineError } = require('./adapter-options');
+const { PREFIX, oneLineError, adapterError } = require('./adapter-options');
+const { PAGE_EVENTS, warnUnmapped, handledEvents } = require('./lifecycle-events');
+const { hostPlugins, applyPluginOptions } = require('./adapter-plugins');
+const { transformPages } = require('./astro-pages');
 
 /** Pages in the hooks at once, per worker thread: one being hooked, one being converted. */
 const PAGES_PER_THREAD = 2;
@@ -44,24 +47,29 @@ class EleventyHost {
   #dir;
   #hostOptions;
   #jsHooks;
+  #pluginOptions;
   #host = null;
+  #buildStarted = 0n;
   #fingerprint = null;
   #handledEvents = new Set();
   #pagesInHooks = 0;
   #waitingPages = [];
   #runMode = null;
   #building = false;
+  #pagesAfterBuild = false;
 
   /**
    * @param {string} dir  the absolute plugins folder
    * @param {object} hostOptions  PluginHost options (cacheDir already absolute)
    * @param {Array<{event: string, priority?: number, handler: Function}>} jsHooks
    *   JS hook handlers, registered on every host this loads
+   * @param {object} [pluginOptions]  the `plugins` option: { name: { pages, priority, config } }
    */
-  constructor(dir, hostOptions, jsHooks) {
+  constructor(dir, hostOptions, jsHooks, pluginOptions = {}) {
     this.#dir = dir;
     this.#hostOptions = hostOptions;
     this.#jsHooks = jsHooks;
+    this.#pluginOptions = pluginOptions;
   }
 
   /** The plugins folder. */
@@ -114,18 +122,26 @@ class EleventyHost {
     this.#fingerprint = fingerprint(this.#dir);
     let host;
     try {
-      host = await PluginHost.load(this.#dir, this.#hostOptions);
+      // The plugins' configs go to the host; pages and priority stay here.
+      const plugins = hostPlugins(this.#pluginOptions);
+      host = await PluginHost.load(this.#dir, plugins === undefined ? this.#hostOptions : { ...this.#hostOptions, plugins });
     } catch (err) {
       this.#fingerprint = null; // try again before the next build
       throw loadError(err, this.#dir);
     }
+    try {
+      applyPluginOptions(host, this.#pluginOptions, (problems) => adapterError('eleventy', problems));
+    } catch (err) {
+      this.#fingerprint = null;
+      await host.close();
+      throw err;
+    }
     for (const { event, priority, handler } of this.#jsHooks) {
       host.on(event, { priority: priority ?? 50 }, handler);
     }
-    this.#handledEvents = new Set([
-      ...host.plugins().flatMap((info) => info.hooks),
-      ...this.#jsHooks.map((hook) => hook.event),
-    ]);
+    const plugins = host.plugins();
+    warnUnmapped('eleventy', plugins, this.#jsHooks);
+    this.#handledEvents = handledEvents(plugins, this.#jsHooks);
     this.#host = host;
     OPEN_SITES.add(this);
     await closeUnfinishedBuilds(this);
@@ -133,9 +149,73 @@ class EleventyHost {
   }
 
   /** At `eleventy.before`: a build starts, in Eleventy's run mode ('build', 'watch' or 'serve'). */
-  beginBuild(runMode) {
+  beginBuild(runMode, pagesAfterBuild = false) {
     this.#runMode = runMode;
     this.#building = true;
+    this.#pagesAfterBuild = pagesAfterBuild;
+    this.#buildStarted = process.hrtime.bigint();
+  }
+
+  /** Whether this build's per-page hooks run in runPagePass (the `parallel` option) instead of the transform. */
+  get pagesAfterBuild() {
+    return this.#pagesAfterBuild;
+  }
+
+  /**
+   * The `parallel` option's pass, at `eleventy.after`: onContentTransformed
+   * and onPageRendered on every written HTML page of `results` (Eleventy's
+   * written templates), PAGES_PER_THREAD pages per worker thread in flight,
+   * each page whose HTML changed rewritten atomically (temp file + rename).
+   * The first failing page (in output-path order) fails the build, named
+   * with its template.
+   */
+  async runPagePass(results) {
+    const events = PAGE_EVENTS.filter((event) => this.handles(event));
+    if (events.length === 0) return { pages: 0, rewritten: 0 };
+    const host = this.host;
+    const pages = new Map();
+    for (const result of Array.isArray(results) ? results : []) {
+      const outputPath = result?.outputPath;
+      if (typeof outputPath !== 'string' || !outputPath.endsWith('.html')) continue;
+      const file = path.resolve(outputPath);
+      if (!pages.has(file)) pages.set(file, { file, relative: outputPath, url: result.url, inputPath: result.inputPath, outputPath });
+    }
+    const sorted = [...pages.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    try {
+      return await transformPages(host, sorted, Math.max(1, host.threads * PAGES_PER_THREAD), events, 'eleventy');
+    } catch (err) {
+      err.skipOriginalStack = true; // Eleventy prints the message; the stack is the pass's, not the page's
+      throw err;
+    }
+  }
+
+  /** Nanoseconds since the build began (onBuildComplete's Duration, as Alloy gives it). */
+  buildNanoseconds() {
+    return this.#buildStarted === 0n ? 0 : Number(process.hrtime.bigint() - this.#buildStarted);
+  }
+
+  /**
+   * Runs a watch event's hooks (onFileChanged) on the open host; between a
+   * failed load and the next build there is none, and the event is skipped
+   * (the next build loads the folder again).
+   */
+  async runWatchHook(event, payload) {
+    if (this.#host === null || this.#host.closed) return;
+    await this.runBuildHook(event, payload);
+  }
+
+  /**
+   * Runs the hooks of a build event (onConfig, onBuildComplete) when any
+   * plugin or JS hook handles it; their result is not used (Eleventy's
+   * configuration and output are settled by then). An error names the event.
+   */
+  async runBuildHook(event, payload) {
+    if (!this.handles(event)) return;
+    try {
+      await this.host.runHook(event, payload);
+    } catch (err) {
+      throw buildHookError(err, event);
+    }
   }
 
   /** At `eleventy.after`: the build ended (it succeeded). */
@@ -208,6 +288,23 @@ function loadError(original, dir) {
     ? `; create the folder and put your .wasm plugins in it, or set the "dir" option to the folder that holds them`
     : '';
   const wrapped = new PluginError(`${PREFIX} eleventy: cannot load the plugins of ${dir}: ${err.message}${hint}`, {
+    code: err.code,
+    plugin: err.plugin,
+    export: err.export,
+    cause: err,
+  });
+  wrapped.skipOriginalStack = true;
+  return wrapped;
+}
+
+/** A build event's failure, naming the event, on one line (its fields kept). */
+function buildHookError(original, event) {
+  if (!(original instanceof PluginError)) {
+    const detail = original instanceof Error ? original.message : String(original);
+    return new Error(`${PREFIX} eleventy: a JS ${event} handler threw: ${detail}`, { cause: original });
+  }
+  const err = oneLineError(original);
+  const wrapped = new PluginError(`${PREFIX} eleventy: the ${event} hooks failed: ${err.message}`, {
     code: err.code,
     plugin: err.plugin,
     export: err.export,

@@ -2,9 +2,27 @@
 import type { HookHandler, HookPayload, PluginHostOptions } from './index';
 
 declare namespace alloyWasm {
-  /** What onContentTransformed handlers get, once per output HTML page. */
+  /**
+   * One plugin's entry in the adapters' `plugins` option. Unknown keys, and
+   * names of plugins the folder lacks, are INVALID_OPTIONS.
+   */
+  interface PluginOptions {
+    /**
+     * The pages its per-page hooks (onContentTransformed, onPageRendered) run
+     * on: a glob over the page URL like '/blog/**', a list of globs (any
+     * matches), true (every page, the default) or false (none). Build events
+     * ignore it.
+     */
+    pages?: string | string[] | boolean;
+    /** The priority of its hooks instead of 50 (lower runs first). */
+    priority?: number;
+    /** Any JSON value, given to the plugin's `configure` export on every new instance. */
+    config?: unknown;
+  }
+
+  /** What onContentTransformed and onPageRendered handlers get, once per output HTML page. */
   interface ContentTransformedPayload extends HookPayload {
-    event: 'onContentTransformed';
+    event: 'onContentTransformed' | 'onPageRendered';
     /** The page's HTML; the last handler's `html` is written to the page. */
     html: string;
     /** The page's URL, like '/blog/post/'. */
@@ -34,7 +52,11 @@ declare namespace alloyWasm {
     /** false: sync filters and shortcodes (every template language); true or a list of plugin names: async ones. Default false. */
     async?: boolean | string[];
     /** JS hook handlers, mixed in with the plugins' hooks by priority. Default []. */
-    hooks?: EleventyHook[];
+    hooks?: EleventyHook<any>[];
+    /** true: the per-page hooks run in one pass over every written page after the build, spread over the worker threads. Default false. */
+    parallel?: boolean;
+    /** Per plugin: pages, priority and config, like { 'lazy-images': { pages: '/blog/**', priority: 10 } }. Default {}. */
+    plugins?: Record<string, PluginOptions>;
   }
 }
 
@@ -46,7 +68,7 @@ declare function alloyWasm(eleventyConfig: object, options?: alloyWasm.EleventyO
 
 declare namespace alloyWasm {
   /** The adapter's own options with their defaults. */
-  const DEFAULTS: Readonly<Required<Pick<EleventyOptions, 'dir' | 'paired' | 'async' | 'hooks'>>>;
+  const DEFAULTS: Readonly<Required<Pick<EleventyOptions, 'dir' | 'paired' | 'async' | 'hooks' | 'plugins' | 'parallel'>>>;
 }
 
 export = alloyWasm;

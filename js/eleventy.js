@@ -10,11 +10,13 @@
 // configuration, which runs this function again: a plugin added while
 // watching gets its filters too.
 
+const fs = require('node:fs');
 const path = require('node:path');
 const { ErrorCodes, pluginError } = require('./errors');
 const { resolveAdapterOptions, adapterError, CHECKS, PREFIX } = require('./adapter-options');
 const { EleventyHost } = require('./eleventy-host');
 const { makeFilter, makeShortcode, makePairedShortcode, transformPage, camelAlias } = require('./eleventy-calls');
+const { checkPlugins } = require('./adapter-plugins');
 
 /** The adapter's own options, with their defaults (every host option is accepted too). */
 const DEFAULTS = Object.freeze({
@@ -31,6 +33,15 @@ const DEFAULTS = Object.freeze({
   // JS hook handlers, mixed in with the plugins' hooks by priority (lower
   // first; WASM hooks run at 50): [{ event, priority, handler }].
   hooks: Object.freeze([]),
+  // Per plugin: the pages its hooks run on (globs over the page URL), the
+  // priority of its hooks (instead of 50), and its config (for its
+  // `configure` export): { 'lazy-images': { pages: '/blog/**', priority: 10, config: {...} } }.
+  plugins: Object.freeze({}),
+  // false: the per-page hooks run in a transform, as each page renders
+  // (Eleventy renders a paginated template's pages one at a time). true:
+  // they run after the build, over every written HTML page at once, spread
+  // over the host's worker threads, each page rewritten atomically.
+  parallel: false,
 });
 
 const CHECKS_ELEVENTY = {
@@ -38,6 +49,8 @@ const CHECKS_ELEVENTY = {
   paired: CHECKS.stringList,
   async: (v) => typeof v === 'boolean' || CHECKS.stringList(v) === true || 'must be true, false or an array of plugin names, like ["uppercase"]',
   hooks: CHECKS.hooks,
+  plugins: checkPlugins,
+  parallel: CHECKS.boolean,
 };
 
 /**
@@ -57,7 +70,7 @@ function alloyWasm(eleventyConfig, options) {
     root,
   });
   if (typeof hostOptions.cacheDir === 'string') hostOptions.cacheDir = path.resolve(root, hostOptions.cacheDir);
-  const site = new EleventyHost(adapter.dir, hostOptions, adapter.hooks);
+  const site = new EleventyHost(adapter.dir, hostOptions, adapter.hooks, adapter.plugins);
   return loadAndRegister(eleventyConfig, site, adapter);
 }
 
@@ -72,7 +85,7 @@ async function loadAndRegister(eleventyConfig, site, adapter) {
 }
 
 /** Registers the filters, shortcodes, transform and build events of one loaded folder. */
-function register(eleventyConfig, site, plugins, { paired, async: asyncOption }) {
+function register(eleventyConfig, site, plugins, { paired, async: asyncOption, parallel }) {
   const byName = new Map(plugins.map((info) => [info.name, info]));
   checkNamed(paired, 'paired', byName, 'shortcode');
   if (Array.isArray(asyncOption)) checkNamed(asyncOption, 'async', byName);
@@ -81,7 +94,8 @@ function register(eleventyConfig, site, plugins, { paired, async: asyncOption })
   const filters = new Names('filter');
   const shortcodes = new Names('shortcode');
   for (const info of plugins) {
-    if (info.exports.includes('filter')) filters.add(info.name);
+    // A plugin with only filter_args is a filter too (called with "args": [] when there are none).
+    if (info.exports.includes('filter') || info.exports.includes('filter_args')) filters.add(info.name);
     if (info.exports.includes('shortcode')) shortcodes.add(info.name);
   }
   for (const [alias, name] of filters) {
@@ -103,17 +117,42 @@ function register(eleventyConfig, site, plugins, { paired, async: asyncOption })
   // A changed, added or removed plugin resets the configuration (and so
   // runs alloyWasm again) under --watch and --serve.
   eleventyConfig.addWatchTarget(watchGlob(site.dir), { resetConfig: true });
-  eleventyConfig.on('eleventy.before', ({ runMode }) => {
-    site.beginBuild(runMode);
-    return site.refresh();
+  eleventyConfig.on('eleventy.before', async ({ runMode, outputMode, directories }) => {
+    // The parallel pass reads the written pages: only for output to files.
+    site.beginBuild(runMode, parallel && outputMode === 'fs');
+    await site.refresh();
+    await site.runBuildHook('onConfig', { runMode, outputMode, directories: directoriesOf(directories) });
   });
-  eleventyConfig.on('eleventy.after', ({ runMode }) => {
-    site.endBuild();
-    // A watching Eleventy keeps the host for the next build.
-    if (runMode !== 'watch' && runMode !== 'serve') return site.close();
-    return undefined;
+  eleventyConfig.on('eleventy.after', async ({ runMode, directories, results }) => {
+    try {
+      if (site.pagesAfterBuild) await site.runPagePass(results);
+      await site.runBuildHook('onBuildComplete', {
+        OutputDir: directories?.output ?? '',
+        PageCount: Array.isArray(results) ? results.length : 0,
+        PagesSkipped: 0,
+        Duration: site.buildNanoseconds(),
+      });
+    } finally {
+      site.endBuild();
+      // A watching Eleventy keeps the host for the next build.
+      if (runMode !== 'watch' && runMode !== 'serve') await site.close();
+    }
   });
+  // Under --watch and --serve: the changed files, before the rebuild (and
+  // before a changed plugin folder resets the configuration).
+  eleventyConfig.on('eleventy.beforeWatch', (queue) => site.runWatchHook('onFileChanged', {
+    changes: (Array.isArray(queue) ? queue : []).map((file) => ({ Path: file, IsRemove: !fs.existsSync(file) })),
+  }));
   eleventyConfig.on('eleventy.reset', () => site.close());
+}
+
+/** Eleventy's project folders, as the onConfig payload carries them. */
+function directoriesOf(directories = {}) {
+  const out = {};
+  for (const key of ['input', 'output', 'includes', 'data', 'layouts']) {
+    if (typeof directories[key] === 'string') out[key] = directories[key];
+  }
+  return out;
 }
 
 /** The names (and camelCase aliases) registered for one kind; a clash is an error. */

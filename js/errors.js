@@ -2,7 +2,10 @@
 // PluginError and the error codes of CONTRACT.md. The native layer sends a
 // coded error as a message that starts with NATIVE_MARK followed by JSON;
 // fromNative turns it back into a PluginError (napi-rs cannot set custom
-// codes on errors that cross from its worker threads).
+// codes on errors that cross from its worker threads), with what to fix
+// (js/fixes.js) as a field and at the end of its one-line message.
+
+const { fixFor, withFix } = require('./fixes');
 
 const NATIVE_MARK = '\u0001alloy-wasm:';
 
@@ -12,7 +15,7 @@ const ErrorCodes = Object.freeze(Object.fromEntries(require('./native').binding.
 class PluginError extends Error {
   /**
    * @param {string} message the whole message (names the plugin and the code)
-   * @param {{code: string, plugin?: string, export?: string, index?: number, backtrace?: string, cause?: unknown}} fields
+   * @param {{code: string, plugin?: string, export?: string, index?: number, backtrace?: string, fix?: string|null, cause?: unknown}} fields
    */
   constructor(message, fields) {
     super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
@@ -22,6 +25,7 @@ class PluginError extends Error {
     if (fields.export != null) this.export = fields.export;
     if (fields.index != null) this.index = fields.index;
     if (fields.backtrace != null) this.backtrace = fields.backtrace;
+    if (fields.fix !== undefined) this.fix = fields.fix;
   }
 }
 
@@ -43,10 +47,16 @@ function fromNative(err) {
   return fromNativeMessage(message);
 }
 
-/** The PluginError of a marked native message (NATIVE_MARK + JSON). */
+/**
+ * The PluginError of a marked native message (NATIVE_MARK + JSON): every
+ * native error passes here, and leaves with its `fix` (null when there is no
+ * advice for it) and the fix at the end of its message, "DETAIL [CODE] (fix:
+ * ADVICE)", because site generators print messages, not fields.
+ */
 function fromNativeMessage(message) {
   const fields = JSON.parse(message.slice(NATIVE_MARK.length));
-  return new PluginError(fields.message, fields);
+  const fix = fixFor({ code: fields.code, message: fields.message });
+  return new PluginError(withFix(fields.message, fix), { ...fields, fix });
 }
 
 module.exports = { PluginError, ErrorCodes, pluginError, fromNative, fromNativeMessage };

@@ -1,7 +1,9 @@
 'use strict';
 // The handlers of each hook event, WASM plugins and JS functions alike, kept
 // in run order: by priority (lower first), then in load order (a folder's
-// plugins alphabetically, then each add() or on() in the order made).
+// plugins alphabetically, then each add() or on() in the order made). A
+// plugin's hooks may have a scope (the adapters' `plugins` option): another
+// priority than 50, and a test of the payload that says whether they run.
 
 const WASM_HOOK_PRIORITY = 50;
 
@@ -9,12 +11,27 @@ class HookRegistry {
   #byEvent = new Map();
   #sequence = 0;
 
-  /** Registers a loaded plugin's declared hooks at priority 50. */
-  addPlugin(info) {
+  /**
+   * Registers a loaded plugin's declared hooks, at `scope.priority` (default
+   * 50); with `scope.applies(payload)`, only on the payloads it accepts.
+   */
+  addPlugin(info, scope = {}) {
     const sequence = this.#sequence++;
-    for (const event of info.hooks) {
-      this.#insert(event, { priority: WASM_HOOK_PRIORITY, sequence, plugin: info.name });
+    for (const event of info.hooks) this.#insert(event, pluginEntry(info.name, sequence, scope));
+  }
+
+  /**
+   * Gives a registered plugin's hooks a new scope ({ priority?, applies? }),
+   * keeping their place among equal priorities. Returns whether it has hooks.
+   */
+  scopePlugin(name, scope) {
+    const found = [];
+    for (const [event, list] of this.#byEvent) {
+      for (const entry of list) if (entry.plugin === name) found.push({ event, sequence: entry.sequence });
     }
+    this.removePlugin(name);
+    for (const { event, sequence } of found) this.#insert(event, pluginEntry(name, sequence, scope));
+    return found.length > 0;
   }
 
   /** Removes a plugin's hooks (it was replaced). */
@@ -35,9 +52,11 @@ class HookRegistry {
     };
   }
 
-  /** The handlers of `event` in run order. */
-  handlersFor(event) {
-    return this.#byEvent.get(event) ?? [];
+  /** The handlers of `event` in run order; given a payload, only those whose scope accepts it. */
+  handlersFor(event, payload) {
+    const list = this.#byEvent.get(event) ?? [];
+    if (payload === undefined || !list.some((entry) => entry.applies !== undefined)) return list;
+    return list.filter((entry) => entry.applies === undefined || entry.applies(payload));
   }
 
   #insert(event, entry) {
@@ -47,6 +66,10 @@ class HookRegistry {
     list.splice(at, 0, entry);
     this.#byEvent.set(event, list);
   }
+}
+
+function pluginEntry(plugin, sequence, { priority, applies } = {}) {
+  return { priority: priority ?? WASM_HOOK_PRIORITY, sequence, plugin, applies };
 }
 
 function compare(a, b) {

@@ -255,6 +255,25 @@ class PluginHost {
     return this.#hooks.addHandler(event, priority, handler);
   }
 
+  /** Whether any WASM plugin or JS handler listens to `event`. */
+  handles(event) {
+    return this.#hooks.handlersFor(event).length > 0;
+  }
+
+  /**
+   * Gives a loaded plugin's hooks a scope (the adapters' `plugins` option):
+   * `priority` instead of 50, and `applies(payload)`, which says whether
+   * they run on a payload. Returns whether the plugin has hooks.
+   */
+  scopeHooks(name, { priority, applies } = {}) {
+    this.#assertOpenSync();
+    checkName(name);
+    if (!this.#native.plugins().some((info) => info.name === name)) {
+      throw pluginError(ErrorCodes.INVALID_INPUT, `scopeHooks: no plugin named "${name}" is loaded`, { plugin: name });
+    }
+    return this.#hooks.scopePlugin(name, { priority, applies });
+  }
+
   /**
    * Runs every handler of `event` by priority, each fed the previous one's
    * output, and resolves to the final payload. A JS handler that returns
@@ -270,7 +289,7 @@ class PluginHost {
       }
       let current = { event, ...payload };
       current.event = event; // first key, and never overridden by the payload
-      for (const entry of this.#hooks.handlersFor(event)) {
+      for (const entry of this.#hooks.handlersFor(event, current)) {
         if (entry.plugin !== undefined) {
           // Let go of the previous payload while the plugin runs: a page
           // is held as few times as possible (issue: big pages).
@@ -372,7 +391,7 @@ const MANY_CHUNK_CHARS = 1 << 20;
 function reindexed(error) {
   if (typeof error.index !== 'number') return error;
   const message = error.message.replace(/input #\d+:/, `input #${error.index}:`);
-  return new PluginError(message, { code: error.code, plugin: error.plugin, export: error.export, index: error.index, backtrace: error.backtrace });
+  return new PluginError(message, { code: error.code, plugin: error.plugin, export: error.export, index: error.index, backtrace: error.backtrace, fix: error.fix });
 }
 
 function callNative(call) {

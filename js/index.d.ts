@@ -137,6 +137,8 @@ export declare class PluginError extends Error {
   readonly index?: number;
   /** When the plugin trapped: the wasm frames it was in, one per line, innermost first (the message stays one line). */
   readonly backtrace?: string;
+  /** What the plugin's author should change (also at the end of the message); null when there is no advice. Set on errors from loading or running a plugin. */
+  readonly fix?: string | null;
 }
 
 /** A hook payload: any JSON object; WASM hooks get it with an "event" key. */
@@ -207,6 +209,14 @@ export declare class PluginHost {
   on<P extends HookPayload = HookPayload>(event: string, options: { priority?: number }, handler: HookHandler<P>): () => void;
   /** Runs every handler of `event` by priority, each fed the previous output; resolves to the final payload. */
   runHook<P extends HookPayload = HookPayload>(event: string, payload?: P): Promise<P & { event: string }>;
+  /** Whether any WASM plugin or JS handler listens to `event`. */
+  handles(event: string): boolean;
+  /**
+   * Gives a loaded plugin's hooks a scope (what the adapters' `plugins`
+   * option sets): `priority` instead of 50, and `applies(payload)`, which
+   * says whether they run on a payload. Returns whether the plugin has hooks.
+   */
+  scopeHooks(name: string, scope: { priority?: number; applies?: (payload: HookPayload & { event: string }) => boolean }): boolean;
   /** Lets calls in flight finish, then stops the workers. Calls started after close() fail with HOST_CLOSED. */
   close(): Promise<void>;
 }

@@ -6,16 +6,23 @@
 #   build/fixtures/bench/    the benchmark's plugins (npm run bench): the slugify and
 #                            lazy-images-filter examples, benchmark/plugins/*, and the
 #                            Extism build of the same filters (benchmark/extism/)
+#   build/fixtures/examples/ the Rust examples that name no other place (the contract
+#                            extensions' examples: truncate, img-attributes, ...)
 # The folders are deleted and recreated, so stale files never survive.
 #
 # Usage: scripts/build-fixtures.sh [--with-c]     (from any directory)
 #
 # Everything is built from source with what rustup and npm give:
-#   Rust plugins    rustc from rustup (current stable) for wasm32-unknown-unknown;
-#                   the target is added with `rustup target add` when missing.
-#                   Override the compiler with RUSTC=...
+#   Rust plugins    every examples/plugins/*/Cargo.toml (and the benchmark's Cargo
+#                   plugins), built with cargo from rustup (current stable) for
+#                   wasm32-unknown-unknown, --locked (offline once the crates are
+#                   cached); the target is added with `rustup target add` when missing.
+#                   Where each .wasm goes: its Cargo.toml's
+#                   [package.metadata.alloy-fixture] file = "plugins/x.wasm", else
+#                   examples/<lib name>.wasm (scripts/build-rust-plugins.mjs).
+#                   Cargo builds in build/rust/ (kept between runs).
 #   WAT plugins     wat2wasm from the npm package `wabt` (a devDependency: WABT built to
-#                   WebAssembly, the same bytes as Debian's wat2wasm)
+#                   WebAssembly, the same bytes as a native wat2wasm)
 #   AssemblyScript  asc (npm package `assemblyscript`, a devDependency); override: ASC=...
 # except the C plugins (wasi-libc), which no rustup or npm toolchain compiles: their
 # .wasm files are committed beside their sources and copied. With --with-c they are
@@ -45,7 +52,7 @@ WITH_C=0
 for arg in "$@"; do
   case "$arg" in
     --with-c) WITH_C=1 ;;
-    -h | --help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $arg (usage: scripts/build-fixtures.sh [--with-c])" ;;
   esac
 done
@@ -59,19 +66,19 @@ case "$ASC" in /*) ;; *) ASC="$ROOT/$ASC" ;; esac
 [ -x "$ASC" ] ||
   die "AssemblyScript compiler not found at $ASC; run 'npm install' in $ROOT (devDependency 'assemblyscript') or set ASC=/path/to/asc"
 
-RUSTC="${RUSTC:-rustc}"
-command -v "$RUSTC" >/dev/null || die "rustc not found: install Rust with rustup (https://rustup.rs), or set RUSTC=..."
+command -v cargo >/dev/null && command -v rustc >/dev/null ||
+  die "cargo not found: install Rust with rustup (https://rustup.rs), then: rustup target add wasm32-unknown-unknown"
 has_wasm_std() {
   local lib
-  lib="$("$RUSTC" --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)"
+  lib="$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null || true)"
   [ -n "$lib" ] && compgen -G "$lib/libstd-*.rlib" >/dev/null
 }
 if ! has_wasm_std; then
-  if [ "$RUSTC" = rustc ] && command -v rustup >/dev/null; then
+  if command -v rustup >/dev/null; then
     echo "build-fixtures: adding the wasm32-unknown-unknown target: rustup target add wasm32-unknown-unknown" >&2
     rustup target add wasm32-unknown-unknown >&2 || die "rustup target add wasm32-unknown-unknown failed"
   fi
-  has_wasm_std || die "$RUSTC has no wasm32-unknown-unknown standard library; run: rustup target add wasm32-unknown-unknown"
+  has_wasm_std || die "rustc has no wasm32-unknown-unknown standard library; run: rustup target add wasm32-unknown-unknown"
 fi
 
 if [ "$WITH_C" = 1 ]; then
@@ -94,14 +101,11 @@ if [ "$WITH_C" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- build steps
-rustc_wasm() { # crate-name source output [more rustc args...]
+rustc_wasm() { # crate-name source output: a one-file test plugin without Cargo
   # strip=debuginfo: std's debug info would add hundreds of KB to every plugin.
-  # The remaps make panic locations repository-relative (examples/plugins/...).
-  # static_mut_refs: the plugins keep their buffers in `static mut`s on purpose (a wasm
-  # instance is single-threaded); current rustc warns about every use.
-  "$RUSTC" --target wasm32-unknown-unknown --crate-type cdylib -O --edition 2021 -C strip=debuginfo -A static_mut_refs \
-    --remap-path-prefix "$ROOT/=" --remap-path-prefix "$LOGS/=" \
-    --crate-name "$1" -o "$3" "$2" "${@:4}"
+  # The remap makes panic locations repository-relative.
+  rustc --target wasm32-unknown-unknown --crate-type cdylib -O --edition 2021 -C strip=debuginfo \
+    --remap-path-prefix "$ROOT/=" --crate-name "$1" -o "$3" "$2"
 }
 wat2wasm() { "$WAT2WASM" "$@"; }
 
@@ -120,19 +124,11 @@ c_wasi() { # source.c committed.wasm out.wasm [clang args...]
   cp "$committed" "$out"
 }
 
-build_uppercase() { rustc_wasm uppercase "$EXAMPLES/rust-uppercase/uppercase.rs" "$PLUGINS/uppercase.wasm"; }
-build_youtube() { rustc_wasm youtube "$EXAMPLES/rust-youtube/youtube.rs" "$PLUGINS/youtube.wasm"; }
 build_leaky() { rustc_wasm leaky "$BROKEN_SRC/leaky.rs" "$BROKEN/leaky.wasm"; }
-build_lazy_images() { rustc_wasm lazy_images "$EXAMPLES/rust-lazy-images/lazy-images.rs" "$PLUGINS/lazy-images.wasm"; }
-build_callout() { rustc_wasm callout "$EXAMPLES/rust-callout/callout.rs" "$PLUGINS/callout.wasm"; }
-build_reading_time() { # the alloy_plugin helper crate, then an example plugin written with it
-  local lib="$LOGS/alloy-plugin-rlib"
-  mkdir -p "$lib"
-  "$RUSTC" --target wasm32-unknown-unknown --crate-type rlib -O --edition 2021 \
-    --remap-path-prefix "$ROOT/=" --remap-path-prefix "$LOGS/=" \
-    --crate-name alloy_plugin -o "$lib/liballoy_plugin.rlib" "$ROOT/crates/alloy-plugin/src/lib.rs"
-  rustc_wasm reading_time "$EXAMPLES/rust-helper-reading-time/reading-time.rs" "$PLUGINS/reading-time.wasm" \
-    --extern alloy_plugin="$lib/liballoy_plugin.rlib" -L "$lib"
+build_rust_examples() { # every Rust example, and the benchmark's text-stats
+  local projects=("$EXAMPLES"/*/Cargo.toml "$ROOT/benchmark/plugins/text-stats/Cargo.toml")
+  node "$ROOT/scripts/build-rust-plugins.mjs" "$ROOT" "$ROOT/build/fixtures" "$ROOT/build/rust" \
+    "${projects[@]%/Cargo.toml}"
 }
 build_word_count() {
   cd "$EXAMPLES/assemblyscript-word-count"
@@ -171,11 +167,6 @@ build_as_abort() {
 }
 
 # The benchmark's plugins (kept out of $PLUGINS, which the tests load whole).
-build_slugify() { rustc_wasm slugify "$EXAMPLES/rust-slugify/slugify.rs" "$BENCH/slugify.wasm"; }
-build_lazy_images_filter() {
-  rustc_wasm lazy_images_filter "$EXAMPLES/rust-lazy-images-filter/lazy-images-filter.rs" "$BENCH/lazy-images-filter.wasm"
-}
-build_text_stats() { rustc_wasm text_stats "$ROOT/benchmark/plugins/text-stats.rs" "$BENCH/text-stats.wasm"; }
 build_extism_filters() {
   # @extism/as-pdk: an Extism host has no env.abort, so abort is redirected (--use).
   cd "$ROOT/benchmark/extism"
@@ -183,14 +174,14 @@ build_extism_filters() {
 }
 
 # ---------------------------------------------------------------- run
-rm -rf "$PLUGINS" "$BROKEN" "$BENCH" "$ABI"
-mkdir -p "$PLUGINS" "$BROKEN" "$BENCH" "$ABI"
+MORE="$ROOT/build/fixtures/examples"
+rm -rf "$PLUGINS" "$BROKEN" "$BENCH" "$MORE" "$ABI"
+mkdir -p "$PLUGINS" "$BROKEN" "$BENCH" "$MORE" "$ABI"
 LOGS="$(mktemp -d)"
 trap 'rm -rf "$LOGS"' EXIT
 
 # The steps are independent; asc is the slow one, so run them all in parallel.
-STEPS=(build_word_count build_as_abort build_leaky build_uppercase build_youtube build_lazy_images build_callout build_c build_wat build_reading_time)
-STEPS+=(build_slugify build_lazy_images_filter build_text_stats build_extism_filters)
+STEPS=(build_word_count build_as_abort build_leaky build_rust_examples build_c build_wat build_extism_filters)
 PIDS=()
 for step in "${STEPS[@]}"; do
   ( "$step" ) >"$LOGS/$step.log" 2>&1 &
@@ -222,7 +213,7 @@ report "$PLUGINS" wasi-command "C WASI command (_start) filter"
 report "$PLUGINS" reactor "C WASI reactor (_initialize) filter"
 report "$PLUGINS" youtube "Rust shortcode"
 report "$PLUGINS" lazy-images "Rust hook"
-report "$PLUGINS" reading-time "Rust filter, shortcode, hook (alloy_plugin crate)"
+report "$PLUGINS" reading-time "Rust filter, paired shortcode, hook"
 report "$PLUGINS" escape-html "C filter (wasi-libc reactor)"
 report "$PLUGINS" callout "Rust paired shortcode"
 for name in no-alloc no-memory not-wasm invalid-module bad-import fails fails-silently \
@@ -238,8 +229,11 @@ report "$BENCH" slugify "Rust filter (benchmark)"
 report "$BENCH" lazy-images-filter "Rust filter (benchmark)"
 report "$BENCH" text-stats "Rust filter (benchmark: load timing)"
 report "$BENCH" extism-filters "Extism plugin, AssemblyScript (benchmark)"
-# Anything else that got built (a new source in broken-src/) gets its line too.
-for file in "$PLUGINS"/*.wasm "$BROKEN"/*.wasm "$ABI"/*.wasm; do
+report "$MORE" truncate "Rust filter with arguments (filter_args)"
+report "$MORE" img-attributes "Rust filter the site configures (configure)"
+# Anything else that got built (a new source in broken-src/ or abi-src/, a new example) gets its line too.
+shopt -s nullglob
+for file in "$PLUGINS"/*.wasm "$BROKEN"/*.wasm "$BENCH"/*.wasm "$MORE"/*.wasm "$ABI"/*.wasm; do
   case " $REPORTED " in *" $file "*) continue ;; esac
   report "$(dirname "$file")" "$(basename "$file" .wasm)" "$([ "$(dirname "$file")" = "$BROKEN" ] && echo broken)"
 done

@@ -6,12 +6,17 @@ const { parseArgs } = require('node:util');
 const { DEFAULT_OPTIONS, resolveOptions } = require('../options');
 const { PluginError } = require('../errors');
 
-/** Bad command-line arguments: reported with the command's usage line, exit status 2. */
+/**
+ * Bad command-line arguments: reported with the command's usage line, exit
+ * status 2. `code` (INVALID_OPTIONS, IO_ERROR) is what --json reports, USAGE
+ * when none is given.
+ */
 class UsageError extends Error {
-  constructor(message, command) {
+  constructor(message, command, code) {
     super(message);
     this.name = 'UsageError';
     this.command = command;
+    if (code !== undefined) this.code = code;
   }
 }
 
@@ -29,6 +34,11 @@ const HOST_OPTIONS = {
     value: '<MiB>',
     help: `linear-memory cap of the plugin (default ${DEFAULT_OPTIONS.memoryLimitMb})`,
   },
+  config: {
+    type: 'string',
+    value: '<file.json>',
+    help: "the plugin's config: any JSON value, passed to its configure export once per instance",
+  },
 };
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h', help: 'show this help' } };
@@ -42,7 +52,7 @@ function parseCommand(command, argv) {
   const specs = { ...command.options, ...HELP_OPTION };
   const options = {};
   for (const [key, spec] of Object.entries(specs)) {
-    options[key] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+    options[key] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
   }
   let parsed;
   try {

@@ -3,7 +3,8 @@
 
 const { HOST_OPTIONS, hostOptions, wholeNumber } = require('./args');
 const { benchFilter } = require('./bench-run');
-const { withPlugin, readText } = require('./plugin');
+const { withPlugin, readText, pluginName } = require('./plugin');
+const { readConfig } = require('./plugin-config');
 const { Progress } = require('./progress');
 const { out, table, formatBytes, formatNs, formatCount, print, printError, displayPath } = require('./output');
 
@@ -59,6 +60,7 @@ async function run([file], values) {
   };
   const threads = values.threads === undefined ? 0 : wholeNumber(values.threads, '--threads', command, 0, 1024);
   const options = hostOptions(values, command, { threads });
+  const config = readConfig(values, command);
   const input = values.input === undefined ? SAMPLE_INPUT : await readText(values.input, 'the bench input');
   const source = values.input === undefined ? 'built-in sample' : values.input === '-' ? 'standard input' : displayPath(values.input);
 
@@ -67,7 +69,7 @@ async function run([file], values) {
     file: info.path,
     threads: host.threads,
     ...(await benchFilter(host, info, input, settings)),
-  }));
+  }), pluginName(file), config);
   const { expected, ...report } = result;
   report.input = { source, bytes: report.inputBytes };
   delete report.inputBytes;

@@ -1,28 +1,22 @@
 'use strict';
 // `check`'s findings about one .wasm file, as plain data (what --json prints):
 // what V8 sees in the module, the alloy host's verdict (its PluginError when
-// it refuses the plugin), and a few trial calls of each export it has.
+// it refuses the plugin), and trial calls of each export it has
+// (check-trials.js).
 
 const fs = require('node:fs');
 const path = require('node:path');
 const { PluginError, ErrorCodes } = require('../errors');
 const { openPlugin, pluginName, reason } = require('./plugin');
 const { describeModule, ABI_EXPORTS, START_EXPORTS } = require('./wasm-module');
-const { fixFor } = require('./fixes');
-
-/** The filter inputs every check tries: empty (alloc(0)!) and mixed text. */
-const TRIAL_TEXTS = ['', 'Hello, World! Grüße 😀 <p class="x">&amp;</p>'];
-
-/** Trial-call error codes that mean the plugin breaks the ABI; others (PLUGIN_ERROR) may be deliberate. */
-const BREAKING = new Set([
-  ErrorCodes.TRAP, ErrorCodes.BAD_RESULT, ErrorCodes.INVALID_JSON, ErrorCodes.TIMEOUT, ErrorCodes.MEMORY_LIMIT,
-]);
+const { runTrials, errorEntry } = require('./check-trials');
 
 /**
- * Checks the plugin at `file` with host `options`. Resolves to the report;
- * `report.ok` says whether the plugin is usable.
+ * Checks the plugin at `file` with host `options`, and the plugin's config
+ * (`config`: { value, source } from --config, or null). Resolves to the
+ * report; `report.ok` says whether the plugin is usable.
  */
-async function checkPlugin(file, options) {
+async function checkPlugin(file, options, config = null) {
   const report = {
     ok: false,
     plugin: pluginName(file),
@@ -33,6 +27,7 @@ async function checkPlugin(file, options) {
     exports: [],
     otherExports: [],
     start: null,
+    configure: null,
     hooks: [],
     wasi: null,
     imports: [],
@@ -64,7 +59,7 @@ async function checkPlugin(file, options) {
 
   let opened;
   try {
-    opened = await openPlugin(report.file, { ...options, threads: 1 }, report.plugin);
+    opened = await openPlugin(report.file, { ...options, threads: 1 }, report.plugin, config);
   } catch (err) {
     if (!(err instanceof PluginError)) throw err;
     report.error = errorEntry(err);
@@ -87,16 +82,19 @@ async function checkPlugin(file, options) {
     report.wasi = info.wasi;
     // The host's view of the ABI exports is the authoritative one.
     report.exports = exportTable(kinds, new Set(info.exports));
-    report.trials = await trialCalls(host, info);
+    report.configure = configureReport(info, config);
+    const trials = await runTrials(host, info);
+    report.trials = trials.trials;
+    report.warnings.push(...trials.warnings);
   } finally {
     await host.close();
   }
 
   const broken = report.trials.find((trial) => trial.outcome === 'fail');
   if (broken) report.error = broken.error;
-  const callable = ['filter', 'shortcode', 'hook'].filter((name) => info.exports.includes(name));
+  const callable = ['filter', 'filter_args', 'shortcode', 'hook'].filter((name) => info.exports.includes(name));
   if (callable.length === 0) {
-    report.warnings.push('it exports no filter, shortcode or hooks + hook, so it loads but there is nothing to call.');
+    report.warnings.push('it exports no filter, filter_args, shortcode or hooks + hook, so it loads but there is nothing to call.');
   }
   if (!info.exports.includes('last_error') && callable.length > 0) {
     report.warnings.push('no last_error export: its errors will reach users without a message.');
@@ -129,41 +127,14 @@ function markWrongSignature(exports, err) {
   if (row) row.problem = `wrong type ${match[2]}`;
 }
 
-/** Calls each export the plugin has with sample input. */
-async function trialCalls(host, info) {
-  const name = info.name;
-  const trials = [];
-  const attempt = async (call, input, run) => {
-    try {
-      const output = await run();
-      trials.push({ call, input, outcome: 'ok', output: typeof output === 'string' ? output : JSON.stringify(output), error: null });
-    } catch (err) {
-      if (!(err instanceof PluginError)) throw err;
-      const outcome = BREAKING.has(err.code) ? 'fail' : 'note';
-      trials.push({ call, input, outcome, output: null, error: errorEntry(err) });
-    }
-  };
-  if (info.exports.includes('filter')) {
-    for (const text of TRIAL_TEXTS) await attempt('filter', text, () => host.filterSync(name, text));
-  }
-  if (info.exports.includes('shortcode')) {
-    const call = { name, args: [], content: '' };
-    await attempt('shortcode', JSON.stringify(call), () => host.shortcodeSync(name, call.args, call.content));
-  }
-  for (const event of info.hooks) {
-    const payload = samplePayload(event);
-    await attempt(`hook ${event}`, JSON.stringify({ event, ...payload }), () => host.runHook(event, payload));
-  }
-  return trials;
+/**
+ * Whether configure ran: { called: true, source } when it did (at load, with
+ * the JSON of the --config file `source`), { called: false } when the plugin
+ * exports it but no --config was given, null when it does not export it.
+ */
+function configureReport(info, config) {
+  if (!info.exports.includes('configure')) return null;
+  return config !== null ? { called: true, source: config.source } : { called: false, source: null };
 }
 
-function samplePayload(event) {
-  if (event !== 'onContentTransformed') return {};
-  return { html: '<p>Hello, World! <img src="a.png"></p>', url: '/', inputPath: './index.md', outputPath: '_site/index.html' };
-}
-
-function errorEntry(err) {
-  return { code: err.code, message: err.message, fix: fixFor(err) };
-}
-
-module.exports = { checkPlugin, TRIAL_TEXTS };
+module.exports = { checkPlugin };

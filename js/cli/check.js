@@ -3,6 +3,8 @@
 
 const { HOST_OPTIONS, hostOptions } = require('./args');
 const { checkPlugin } = require('./check-report');
+const { describe } = require('./check-trials');
+const { readConfig } = require('./plugin-config');
 const { out, table, formatBytes, formatMs, cut, quote, print, displayPath } = require('./output');
 
 const command = {
@@ -15,8 +17,14 @@ Loads the plugin as alloy-wasm would and reports: its ABI exports (found and
 missing), how its results are returned, the hooks it declares, its imports
 and whether each is allowed, WASI or not, its size, its compile time and
 whether the compiled-module cache had it. Then it calls each export it has
-with sample input. For a broken plugin it prints the error code from the
-contract and what to fix, and exits with status 1.`,
+with three sample inputs of different sizes (empty, short, a page), each
+twice, in interleaved order, on one instance, and warns when text comes
+back with NUL or other control bytes, or differs between the two calls:
+signs of a result read from memory the plugin no longer owns. A configure
+export runs at load when --config gives the config; filter_args is called
+with a sample {"input", "args"}. For a broken plugin it prints the error
+code from the contract and what to fix, and exits with status 1; warnings
+alone leave the status 0.`,
   options: {
     json: { type: 'boolean', help: 'print the report as JSON (one document; a failure is { ok: false, error })' },
     ...HOST_OPTIONS,
@@ -24,12 +32,14 @@ contract and what to fix, and exits with status 1.`,
   examples: [
     'alloy-wasm check plugins/custom-slugify.wasm',
     'alloy-wasm check plugins/custom-slugify.wasm --no-cache --json',
+    'alloy-wasm check plugins/site-links.wasm --config site.json',
   ],
   run,
 };
 
 async function run([file], values) {
-  const report = await checkPlugin(file, hostOptions(values, command));
+  const options = hostOptions(values, command);
+  const report = await checkPlugin(file, options, readConfig(values, command));
   if (values.json) print(JSON.stringify(report, null, 2));
   else print(...render(report));
   return report.ok ? 0 : 1;
@@ -38,6 +48,7 @@ async function run([file], values) {
 const RESULT_FORMS = {
   i64: 'i64, packed as (ptr << 32) | len',
   'multi-value': 'multi-value, two i32 results (ptr, len)',
+  retptr: "result pointer (TinyGo's shape): each export takes a first argument retptr, where it stores ptr and len as two i32s, and returns nothing",
 };
 
 /** The report as text lines. */
@@ -60,8 +71,8 @@ function render(report) {
     const rows = report.exports.map((exp) => [
       exportMark(exp),
       exp.name,
-      exportText(exp),
-      exp.required ? out.dim('required') : '',
+      exportText(exp, report.results),
+      exp.required ? out.dim('required') : exp.name === 'configure' ? configureText(report.configure) : '',
     ]);
     lines.push(...table(rows, { indent: '  ' }));
     if (report.otherExports.length > 0) lines.push(`  ${out.dim(`also: ${report.otherExports.join(', ')}`)}`);
@@ -83,10 +94,11 @@ function render(report) {
 
   if (report.trials.length > 0) {
     lines.push('', out.bold('trial calls'));
+    lines.push(`  ${out.dim('each twice, in interleaved order, on one instance')}`);
     const rows = report.trials.map((trial) => {
-      const mark = trial.outcome === 'ok' ? out.green('✓') : trial.outcome === 'note' ? out.yellow('!') : out.red('✗');
-      const result = trial.outcome === 'ok' ? `-> ${trialOutput(trial)}` : trial.error.message;
-      return [mark, trialCall(trial), result];
+      const mark = trial.outcome === 'ok' ? out.green('✓') : trial.outcome === 'fail' ? out.red('✗') : out.yellow('!');
+      const result = trial.error ? trial.error.message : `-> ${trialOutput(trial)}${trialFlag(trial)}`;
+      return [mark, describe(trial), result];
     });
     lines.push(...table(rows, { indent: '  ' }));
   }
@@ -100,7 +112,8 @@ function render(report) {
   lines.push('');
   if (report.ok) {
     const has = report.exports.filter((exp) => exp.found && !exp.required).map((exp) => exp.name);
-    lines.push(`${out.green('✓ OK')}  ${report.plugin} honours the Alloy ABI${has.length ? ` (${has.join(', ')})` : ''}`);
+    const suspect = report.trials.some((trial) => trial.outcome === 'warn') ? `; ${out.yellow('but its output looks wrong: see the warnings above')}` : '';
+    lines.push(`${out.green('✓ OK')}  ${report.plugin} honours the Alloy ABI${has.length ? ` (${has.join(', ')})` : ''}${suspect}`);
   } else {
     // Some native messages span lines (wasmtime's parse errors); one line reads better here.
     lines.push(`${out.red(`✗ ${report.error.code}`)}  ${report.error.message.replace(/\s*\n\s*/g, ' ')}`);
@@ -109,21 +122,26 @@ function render(report) {
   return lines;
 }
 
-/** How a trial call reads: filter("text"), shortcode([], ""), hook("event"). */
-function trialCall(trial) {
-  if (trial.call === 'filter') return `filter(${quote(trial.input, 24)})`;
-  if (trial.call === 'shortcode') {
-    const { args, content } = JSON.parse(trial.input);
-    return `shortcode(${JSON.stringify(args)}, ${quote(content, 24)})`;
-  }
-  return `hook(${JSON.stringify(trial.call.replace(/^hook /, ''))}, sample page)`;
-}
-
 /** A trial's output, shortened: quoted text, or a hook's JSON without its "event" key. */
 function trialOutput(trial) {
   if (!trial.call.startsWith('hook ')) return quote(trial.output, 40);
   const { event, ...rest } = JSON.parse(trial.output);
   return cut(JSON.stringify(rest), 44);
+}
+
+/** What is wrong with a trial's output (the warnings below say why). */
+function trialFlag(trial) {
+  if (trial.controlBytes) return out.yellow(`  control bytes: ${trial.controlBytes.codePoint} at ${trial.controlBytes.index}`);
+  if (trial.differs) return out.yellow('  differs between calls');
+  return '';
+}
+
+/** The configure row's note: whether --config made it run. */
+function configureText(configure) {
+  if (configure === null) return '';
+  return configure.called
+    ? `called at load with ${displayPath(configure.source)}`
+    : out.yellow('not called: give the config with --config <file.json> to run it');
 }
 
 function hooksText(report) {
@@ -141,12 +159,19 @@ function exportMark(exp) {
   return exp.found ? out.green('✓') : out.dim('·');
 }
 
-function exportText(exp) {
+function exportText(exp, results) {
   if (exp.problem) return out.red(exp.problem);
   if (!exp.found) return exp.required ? out.red('missing') : out.dim('not exported');
   // Without the host's verdict only the kind is known, not the signature.
-  if (exp.checked || exp.kind === 'memory') return exp.signature;
+  if (exp.checked || exp.kind === 'memory') return results === 'retptr' ? retptrSignature(exp.signature) : exp.signature;
   return `${exp.kind}, type not checked`;
+}
+
+/** An ABI signature in TinyGo's result-pointer shape: (ptr i32, len i32) -> (ptr, len) becomes (retptr i32, ptr i32, len i32). */
+function retptrSignature(signature) {
+  return signature
+    .replace(/^\(\) -> \(ptr, len\)/, '(retptr i32), (ptr, len) at retptr')
+    .replace(/^\(ptr i32, len i32\) -> \(ptr, len\)/, '(retptr i32, ptr i32, len i32), (ptr, len) at retptr');
 }
 
 function compileText(load) {

@@ -3,7 +3,8 @@
 
 const { ErrorCodes, pluginError } = require('../errors');
 const { HOST_OPTIONS, hostOptions, UsageError } = require('./args');
-const { withPlugin, readText } = require('./plugin');
+const { withPlugin, readText, pluginName } = require('./plugin');
+const { readConfig } = require('./plugin-config');
 const { print } = require('./output');
 
 const command = {
@@ -25,6 +26,7 @@ the payload it returns as JSON. The plugin's hooks() must list <event>.`,
 
 async function run([file, event, payloadFile], values) {
   const options = hostOptions(values, command, { threads: 1 });
+  const config = readConfig(values, command);
   const payload = payloadFile === undefined ? {} : parsePayload(await readText(payloadFile, 'the payload'), payloadFile);
   const result = await withPlugin(file, options, ({ host, info }) => {
     if (!info.exports.includes('hook')) {
@@ -35,7 +37,7 @@ async function run([file, event, payloadFile], values) {
       throw pluginError(ErrorCodes.INVALID_INPUT, `does not handle "${event}": its hooks() lists ${listed}`, { plugin: info.name, export: 'hook' });
     }
     return host.runHook(event, payload);
-  });
+  }, pluginName(file), config);
   print(JSON.stringify(result, null, 2));
   return 0;
 }

@@ -7,7 +7,7 @@
 
 const { PluginError, ErrorCodes } = require('../errors');
 const { UsageError, parseCommand, helpText } = require('./args');
-const { fixFor } = require('./fixes');
+const { fixFor, messageWithoutFix } = require('../fixes');
 const { oneLine } = require('../adapter-options');
 const { print, printError, err: errStyle } = require('./output');
 
@@ -17,6 +17,7 @@ const COMMANDS = [
   require('./shortcode').command,
   require('./hook').command,
   require('./bench').command,
+  require('./new').command,
 ];
 
 const EXIT = { ok: 0, failed: 1, usage: 2 };
@@ -86,9 +87,9 @@ function wantsJson(command, args) {
 function printJsonFailure(command, err) {
   let error;
   if (err instanceof UsageError) {
-    error = { code: 'USAGE', message: err.message, fix: `run "alloy-wasm ${command.name} --help"` };
+    error = { code: err.code ?? 'USAGE', message: err.message, fix: `run "alloy-wasm ${command.name} --help"` };
   } else if (err instanceof PluginError) {
-    error = { code: err.code, message: oneLine(err.message), fix: fixFor(err) };
+    error = { code: err.code, message: oneLine(messageWithoutFix(err)), fix: fixFor(err) };
     if (err.plugin !== undefined) error.plugin = err.plugin;
     if (err.export !== undefined) error.export = err.export;
   } else {
@@ -112,7 +113,7 @@ function report(err) {
   }
   if (err instanceof PluginError) {
     const fix = fixFor(err);
-    printError(oneLine(err.message), ...(fix ? [`${errStyle.bold('fix:')} ${fix}`] : []));
+    printError(oneLine(messageWithoutFix(err)), ...(fix ? [`${errStyle.bold('fix:')} ${fix}`] : []));
     return EXIT.failed;
   }
   printError(`unexpected error (a bug in alloy-wasm, please report it): ${err && err.stack ? err.stack : err}`);

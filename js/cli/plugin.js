@@ -14,13 +14,16 @@ function pluginName(file) {
 
 /**
  * A host with the plugin at `file` added (under `name`, the file's stem by
- * default). Resolves to { host, info, loadMs }; the caller closes the host.
+ * default), with `config` ({ value, source } from --config, or null) as the
+ * plugin's config. Resolves to { host, info, loadMs }; the caller closes the host.
  */
-async function openPlugin(file, options, name = pluginName(file)) {
+async function openPlugin(file, options, name = pluginName(file), config = null) {
   const host = await PluginHost.create(options);
   try {
     const started = process.hrtime.bigint();
-    const info = await host.add(name, path.resolve(file));
+    const info = config === null
+      ? await host.add(name, path.resolve(file))
+      : await host.add(name, path.resolve(file), { config: config.value });
     const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
     return { host, info, loadMs };
   } catch (err) {
@@ -29,9 +32,9 @@ async function openPlugin(file, options, name = pluginName(file)) {
   }
 }
 
-/** Runs `body(opened)` with the plugin loaded, closing the host afterwards. */
-async function withPlugin(file, options, body, name) {
-  const opened = await openPlugin(file, options, name);
+/** Runs `body(opened)` with the plugin loaded (see openPlugin), closing the host afterwards. */
+async function withPlugin(file, options, body, name = pluginName(file), config = null) {
+  const opened = await openPlugin(file, options, name, config);
   try {
     return await body(opened);
   } finally {

@@ -3,6 +3,7 @@
 
 const { HOST_OPTIONS, hostOptions } = require('./args');
 const { withPlugin, readText } = require('./plugin');
+const { readConfig } = require('./plugin-config');
 const { writeResult } = require('./result');
 
 const command = {
@@ -28,8 +29,9 @@ arguments that start with "-".`,
 
 async function run([file, name, ...args], values) {
   const options = hostOptions(values, command, { threads: 1 });
+  const config = readConfig(values, command);
   const content = values.content === '-' ? await readText('-', 'the shortcode content') : values.content ?? '';
-  const html = await withPlugin(file, options, ({ host }) => host.shortcode(name, args, content), name);
+  const html = await withPlugin(file, options, ({ host }) => host.shortcode(name, args, content), name, config);
   writeResult(html);
   return 0;
 }

@@ -21,10 +21,12 @@ const ABI_EXPORTS = [
   { name: 'memory', kind: 'memory', required: true, signature: 'linear memory' },
   { name: 'alloc', kind: 'function', required: true, signature: '(size i32) -> ptr i32' },
   { name: 'filter', kind: 'function', required: false, signature: '(ptr i32, len i32) -> (ptr, len)' },
+  { name: 'filter_args', kind: 'function', required: false, signature: '(ptr i32, len i32) -> (ptr, len); {"input", "args"} in' },
   { name: 'shortcode', kind: 'function', required: false, signature: '(ptr i32, len i32) -> (ptr, len)' },
   { name: 'hooks', kind: 'function', required: false, signature: '() -> (ptr, len); with hook' },
   { name: 'hook', kind: 'function', required: false, signature: '(ptr i32, len i32) -> (ptr, len); with hooks' },
   { name: 'last_error', kind: 'function', required: false, signature: '() -> (ptr, len)' },
+  { name: 'configure', kind: 'function', required: false, signature: '(ptr i32, len i32) -> (ptr, len); the config\'s JSON in' },
 ];
 
 /** The start functions the host runs once per instance. */

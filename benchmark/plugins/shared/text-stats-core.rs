@@ -1,7 +1,7 @@
-//! The text statistics behind the `text-stats` plugin (benchmark/plugins/text-stats.rs)
+//! The text statistics behind the `text-stats` plugin (benchmark/plugins/text-stats/)
 //! and the `markdown-page` plugin (benchmark/plugins/markdown-page/): `stats(text)`
 //! describes a text as JSON (see text-stats.rs). Needs `crate::json`
-//! (examples/plugins/rust-shared/json.rs). Written for Rust 1.63 and later.
+//! (alloy_plugin::json).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -22,7 +22,7 @@ pub fn stats(text: &str) -> String {
     let mut sentences = 0u64;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if matches!(c, '.' | '!' | '?') && chars.peek().map_or(true, |next| next.is_whitespace()) {
+        if matches!(c, '.' | '!' | '?') && chars.peek().is_none_or(|next| next.is_whitespace()) {
             sentences += 1;
         }
     }

@@ -16,6 +16,11 @@
 //! | [`filter!`] | `filter` | the input text, `&str` | an [`Output`] |
 //! | [`shortcode!`] | `shortcode` | a parsed [`Shortcode`] | an [`Output`] (HTML) |
 //! | [`hooks!`] | `hooks` and `hook` | the payload's JSON text, `&str` | an [`Output`] (JSON) |
+//! | [`filter_args!`] | `filter_args` | the input `&str` and the template's arguments, `&[json::Value]` | an [`Output`] |
+//! | [`configure!`] | `configure` | the site's configuration, `&json::Value` | `Result<(), E>` |
+//!
+//! The configuration a [`configure!`] handler accepted stays readable for the
+//! instance's life through [`config`] and [`with_config`].
 //!
 //! An [`Output`] is a `String`, a `&'static str`, a [`json::Value`], or a
 //! `Result` of one of those whose error implements `Display`. An `Err` makes
@@ -44,27 +49,32 @@
 //!
 //! # Building
 //!
-//! With Cargo: depend on this crate, set `crate-type = ["cdylib"]` in your
-//! plugin, and `cargo build --release --target wasm32-unknown-unknown`.
-//! Without Cargo (as `scripts/build-fixtures.sh` does):
+//! In the plugin's `Cargo.toml`:
+//!
+//! ```toml
+//! [lib]
+//! crate-type = ["cdylib"]
+//!
+//! [dependencies]
+//! alloy-plugin = { path = "path/to/alloy-plugin" }
+//! ```
+//!
+//! then, with Rust from rustup:
 //!
 //! ```text
-//! rustc --target wasm32-unknown-unknown --crate-type rlib --edition 2021 -O \
-//!   --crate-name alloy_plugin crates/alloy-plugin/src/lib.rs -o out/liballoy_plugin.rlib
-//! rustc --target wasm32-unknown-unknown --crate-type cdylib --edition 2021 -O \
-//!   --extern alloy_plugin=out/liballoy_plugin.rlib -L out -o my-plugin.wasm my_plugin.rs
+//! rustup target add wasm32-unknown-unknown
+//! cargo build --release --target wasm32-unknown-unknown
 //! ```
 
+mod config;
+mod filter_args;
+pub mod json;
 mod memory;
 mod output;
 mod shortcode;
 
-/// A small JSON parser and serializer (key order and number text kept), for
-/// shortcode input and hook payloads. Shared with the repository's other Rust
-/// example plugins.
-#[path = "../../../examples/plugins/rust-shared/json.rs"]
-pub mod json;
-
+pub use config::{apply_config, config, with_config};
+pub use filter_args::FilterArgs;
 pub use memory::{alloc, finish, input, last_error, pack};
 pub use output::Output;
 pub use shortcode::Shortcode;
@@ -129,6 +139,51 @@ where
     R: Output,
 {
     run_filter(ptr, len, handler)
+}
+
+/// Parses the `filter_args` input at `(ptr, len)`, runs `handler` on the
+/// input text and the arguments and hands its output to the host: the body
+/// of the `filter_args` export that [`filter_args!`] defines.
+///
+/// # Safety
+/// As for [`run_filter`].
+pub unsafe fn run_filter_args<F, R>(ptr: i32, len: i32, handler: F) -> i64
+where
+    F: FnOnce(&str, &[json::Value]) -> R,
+    R: Output,
+{
+    finish(call_filter_args(text(input(ptr, len)), handler))
+}
+
+/// Parses the configuration's JSON at `(ptr, len)` and applies it with
+/// [`apply_config`]: the body of the `configure` export that [`configure!`]
+/// defines. An accepted configuration returns an empty result; a rejected one
+/// returns `(0, 0)` with the handler's message for `last_error`, which fails
+/// the plugin's load with a `PLUGIN_ERROR`.
+///
+/// # Safety
+/// As for [`run_filter`].
+pub unsafe fn run_configure<F, E>(ptr: i32, len: i32, handler: F) -> i64
+where
+    F: FnOnce(&json::Value) -> Result<(), E>,
+    E: std::fmt::Display,
+{
+    finish(
+        text(input(ptr, len))
+            .and_then(|text| apply_config(text, handler))
+            .map(|()| Vec::new()),
+    )
+}
+
+/// [`run_filter_args`] without the memory handling: the handler's output for
+/// the `filter_args` input `text`.
+pub fn call_filter_args<F, R>(text: Result<&str, String>, handler: F) -> Result<Vec<u8>, String>
+where
+    F: FnOnce(&str, &[json::Value]) -> R,
+    R: Output,
+{
+    let call = FilterArgs::parse(text?)?;
+    handler(&call.input, &call.args).into_output()
 }
 
 fn text(bytes: &[u8]) -> Result<&str, String> {
@@ -209,6 +264,72 @@ macro_rules! hooks {
         pub extern "C" fn hook(ptr: i32, len: i32) -> i64 {
             // SAFETY: the host calls this export with the buffer `alloc` returned.
             unsafe { $crate::run_hook(ptr, len, $handler) }
+        }
+    };
+}
+
+/// Defines the `filter_args` export: `filter_args!(handler)`, where `handler`
+/// takes the input `&str` and the template's arguments as
+/// `&[json::Value]` and returns an [`Output`]. For
+/// `{{ title | truncate(40, "…") }}` it gets the title and `[40, "…"]`; with
+/// no arguments, an empty slice. The host calls `filter_args` whenever a
+/// template passes arguments, and also without arguments when the plugin has
+/// no plain `filter` export.
+///
+/// ```ignore
+/// use alloy_plugin::json::Value;
+/// alloy_plugin::filter_args!(|input: &str, args: &[Value]| -> Result<String, String> {
+///     let times = match args.first() {
+///         None => 2,
+///         Some(n) => n.as_u64().ok_or("repeat: the count must be a whole number")?,
+///     };
+///     Ok(input.repeat(times as usize))
+/// });
+/// ```
+#[macro_export]
+macro_rules! filter_args {
+    ($handler:expr $(,)?) => {
+        /// `filter_args(ptr, len) -> (ptr << 32) | len`, defined by `alloy_plugin::filter_args!`.
+        #[no_mangle]
+        pub extern "C" fn filter_args(ptr: i32, len: i32) -> i64 {
+            // SAFETY: the host calls this export with the buffer `alloc` returned.
+            unsafe { $crate::run_filter_args(ptr, len, $handler) }
+        }
+    };
+}
+
+/// Defines the `configure` export: `configure!(handler)`, where `handler`
+/// gets the site's configuration for this plugin (any JSON value) and
+/// returns `Ok(())` to accept it or `Err(message)` to fail the plugin's load
+/// (a `PLUGIN_ERROR` with the message). The host calls it once per instance,
+/// before any other call, and only when the site gives a configuration.
+/// `configure!()` accepts any configuration.
+///
+/// The accepted configuration stays readable for the instance's life
+/// through [`config`] and [`with_config`].
+///
+/// ```ignore
+/// use alloy_plugin::json::Value;
+/// alloy_plugin::configure!(|config: &Value| -> Result<(), String> {
+///     match config.get("loading").map(|v| v.as_str()) {
+///         None | Some(Some("lazy" | "eager")) => Ok(()),
+///         _ => Err("lazy-images: \"loading\" must be \"lazy\" or \"eager\"".to_string()),
+///     }
+/// });
+/// ```
+#[macro_export]
+macro_rules! configure {
+    () => {
+        $crate::configure!(
+            |_config: &$crate::json::Value| -> ::core::result::Result<(), &'static str> { Ok(()) }
+        );
+    };
+    ($handler:expr $(,)?) => {
+        /// `configure(ptr, len) -> (ptr << 32) | len`, defined by `alloy_plugin::configure!`.
+        #[no_mangle]
+        pub extern "C" fn configure(ptr: i32, len: i32) -> i64 {
+            // SAFETY: the host calls this export with the buffer `alloc` returned.
+            unsafe { $crate::run_configure(ptr, len, $handler) }
         }
     };
 }

@@ -58,3 +58,27 @@ fn string_field(value: &Value, key: &str) -> Result<String, String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_call_and_defaults_missing_keys() {
+        let call =
+            Shortcode::parse(r#"{"name":"callout","args":["warning","Hot"],"content":"<p>x</p>"}"#)
+                .unwrap();
+        assert_eq!(call.name, "callout");
+        assert_eq!(call.arg(1), Some("Hot"));
+        assert_eq!(call.arg(2), None);
+        assert_eq!(call.content, "<p>x</p>");
+        assert_eq!(Shortcode::parse("{}").unwrap(), Shortcode::default());
+    }
+
+    #[test]
+    fn rejects_wrong_types() {
+        assert!(Shortcode::parse("[]").is_err());
+        assert!(Shortcode::parse(r#"{"args":[1]}"#).is_err());
+        assert!(Shortcode::parse(r#"{"content":null}"#).is_err());
+    }
+}

@@ -9,13 +9,12 @@
 //! - args[1], the title, is optional; it is escaped as HTML text.
 //! - `content` is HTML and is inserted as-is; an empty callout is an error.
 //!
-//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
-//!          -O --edition 2021 -o callout.wasm callout.rs
+//! Build: cargo build --release --target wasm32-unknown-unknown
 
-#[path = "../rust-shared/abi.rs"]
-pub mod abi;
-#[path = "../rust-shared/json.rs"]
-mod json;
+// alloy_plugin defines `alloc` and `last_error`; `input` reads the call's
+// input and `finish` hands the result (or the error) to the host.
+use alloy_plugin as abi;
+use alloy_plugin::json;
 
 use json::Value;
 
@@ -40,7 +39,7 @@ fn push_escaped(out: &mut String, text: &str) {
 }
 
 /// The string argument at `index`, `None` when absent; an error when it is not a string.
-fn arg<'a>(args: &'a [Value], index: usize) -> Result<Option<&'a str>, String> {
+fn arg(args: &[Value], index: usize) -> Result<Option<&str>, String> {
     match args.get(index) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
@@ -49,7 +48,8 @@ fn arg<'a>(args: &'a [Value], index: usize) -> Result<Option<&'a str>, String> {
 }
 
 fn render(input: &[u8]) -> Result<Vec<u8>, String> {
-    let call = json::parse_bytes(input).map_err(|_| "callout: input is not valid JSON".to_string())?;
+    let call =
+        json::parse_bytes(input).map_err(|_| "callout: input is not valid JSON".to_string())?;
     let args: &[Value] = match call.get("args") {
         None | Some(Value::Null) => &[],
         Some(Value::Array(args)) => args,

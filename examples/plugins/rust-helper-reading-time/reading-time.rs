@@ -14,11 +14,7 @@
 //! A word is a run of characters that are not whitespace, outside HTML tags.
 //! The time is rounded up, and is at least 1 minute.
 //!
-//! Build (see scripts/build-fixtures.sh):
-//!   rustc --target wasm32-unknown-unknown --crate-type rlib --edition 2021 -O \
-//!     --crate-name alloy_plugin crates/alloy-plugin/src/lib.rs -o out/liballoy_plugin.rlib
-//!   rustc --target wasm32-unknown-unknown --crate-type cdylib --edition 2021 -O \
-//!     --extern alloy_plugin=out/liballoy_plugin.rlib -L out -o reading-time.wasm reading-time.rs
+//! Build: cargo build --release --target wasm32-unknown-unknown
 
 use alloy_plugin::json::{self, Value};
 use alloy_plugin::Shortcode;
@@ -58,7 +54,7 @@ alloy_plugin::hooks!(
 /// "N min read" for `text` at `rate` words a minute.
 fn reading_time(text: &str, rate: u32) -> String {
     let words = count_words(text);
-    let minutes = ((words + rate as usize - 1) / rate as usize).max(1);
+    let minutes = words.div_ceil(rate as usize).max(1);
     format!("{} min read", minutes)
 }
 

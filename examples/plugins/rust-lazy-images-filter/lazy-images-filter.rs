@@ -9,11 +9,11 @@
 //! the output is built, so it is allocated once at its exact size. Inserting
 //! ASCII between whole characters keeps valid UTF-8 valid.
 //!
-//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
-//!          -O --edition 2021 -o lazy-images-filter.wasm lazy-images-filter.rs
+//! Build: cargo build --release --target wasm32-unknown-unknown
 
-#[path = "../rust-shared/abi.rs"]
-pub mod abi;
+// alloy_plugin defines `alloc` and `last_error`; `input` reads the call's
+// input and `finish` hands the result (or the error) to the host.
+use alloy_plugin as abi;
 
 const TAG: &[u8] = b"<img ";
 const ATTRIBUTE: &[u8] = b"loading=\"lazy\" ";

@@ -5,21 +5,20 @@
 //! the payload re-serialized, every other key kept in its original order with
 //! its value unchanged. Payloads for other events come back as they were.
 //!
-//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
-//!          -O --edition 2021 -o lazy-images.wasm lazy-images.rs
+//! Build: cargo build --release --target wasm32-unknown-unknown
 
-#[path = "../rust-shared/abi.rs"]
-pub mod abi;
-#[path = "../rust-shared/json.rs"]
-mod json;
+// alloy_plugin defines `alloc` and `last_error`; `input` reads the call's
+// input and `finish` hands the result (or the error) to the host.
+use alloy_plugin as abi;
+use alloy_plugin::json;
 
 use json::Value;
 
 const EVENT: &str = "onContentTransformed";
 
 fn transform(input: &[u8]) -> Result<Vec<u8>, String> {
-    let mut payload =
-        json::parse_bytes(input).map_err(|e| format!("lazy-images: input is not valid JSON ({})", e))?;
+    let mut payload = json::parse_bytes(input)
+        .map_err(|e| format!("lazy-images: input is not valid JSON ({})", e))?;
     if payload.get("event").and_then(Value::as_str) != Some(EVENT) {
         return Ok(input.to_vec()); // not ours: unchanged
     }

@@ -9,11 +9,11 @@
 //! character is >= 0x80, so it is a separator like any other non-alphanumeric
 //! byte. The output is ASCII, so it is valid UTF-8 whatever the input.
 //!
-//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
-//!          -O --edition 2021 -o slugify.wasm slugify.rs
+//! Build: cargo build --release --target wasm32-unknown-unknown
 
-#[path = "../rust-shared/abi.rs"]
-pub mod abi;
+// alloy_plugin defines `alloc` and `last_error`; `input` reads the call's
+// input and `finish` hands the result (or the error) to the host.
+use alloy_plugin as abi;
 
 fn slugify(input: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());

@@ -6,24 +6,28 @@
 //! (on one line). A non-empty `content` (HTML, inserted as-is) becomes a caption:
 //! ...</iframe><p class="caption">CONTENT</p></div>.
 //!
-//! Build: rustc --target wasm32-unknown-unknown --crate-type cdylib \
-//!          -O --edition 2021 -o youtube.wasm youtube.rs
+//! Build: cargo build --release --target wasm32-unknown-unknown
 
-#[path = "../rust-shared/abi.rs"]
-pub mod abi;
-#[path = "../rust-shared/json.rs"]
-mod json;
+// alloy_plugin defines `alloc` and `last_error`; `input` reads the call's
+// input and `finish` hands the result (or the error) to the host.
+use alloy_plugin as abi;
+use alloy_plugin::json;
 
 use json::Value;
 
-const BAD_ID: &str = "youtube: expected a video id (letters, digits, '-' or '_') as the first argument";
+const BAD_ID: &str =
+    "youtube: expected a video id (letters, digits, '-' or '_') as the first argument";
 
 fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn render(input: &[u8]) -> Result<Vec<u8>, String> {
-    let call = json::parse_bytes(input).map_err(|_| "youtube: input is not valid JSON".to_string())?;
+    let call =
+        json::parse_bytes(input).map_err(|_| "youtube: input is not valid JSON".to_string())?;
     if !matches!(call, Value::Object(_)) {
         return Err("youtube: input is not a JSON object".to_string());
     }

@@ -15,10 +15,9 @@
 // abi.rs predates the 2024 lint on `static mut` references; wasm is single-threaded.
 #![allow(static_mut_refs)]
 
-#[path = "../../../../examples/plugins/rust-shared/abi.rs"]
-pub mod abi;
-#[path = "../../../../examples/plugins/rust-shared/json.rs"]
-mod json;
+// alloy_plugin (crates/alloy-plugin) defines `alloc` and `last_error`.
+use alloy_plugin as abi;
+use alloy_plugin::json;
 #[path = "../../shared/text-stats-core.rs"]
 mod text_stats_core;
 

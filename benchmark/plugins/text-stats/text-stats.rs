@@ -13,15 +13,14 @@
 //! It leans on std's Unicode tables, hashing, sorting and float parsing and
 //! formatting, as real plugins do, which makes it a few hundred KB of code.
 //!
-//! Build: /usr/bin/rustc --target wasm32-unknown-unknown --crate-type cdylib \
-//!          -O --edition 2021 -C strip=debuginfo -o text-stats.wasm text-stats.rs
+//! Build: cargo build --release --target wasm32-unknown-unknown
+//! (scripts/build-fixtures.sh builds it into build/fixtures/bench/text-stats.wasm)
 
-#[path = "../../examples/plugins/rust-shared/abi.rs"]
-pub mod abi;
-#[path = "../../examples/plugins/rust-shared/json.rs"]
-mod json;
+// alloy_plugin (crates/alloy-plugin) defines `alloc` and `last_error`.
+use alloy_plugin as abi;
+use alloy_plugin::json;
 
-#[path = "shared/text-stats-core.rs"]
+#[path = "../shared/text-stats-core.rs"]
 mod text_stats_core;
 
 /// `filter(ptr, len) -> (ptr << 32) | len`: the statistics as JSON.

@@ -1,35 +1,33 @@
-//! A small, dependency-free JSON parser and serializer for Alloy plugins.
-//!
-//! Written for Rust 1.63 with std only (no serde). Include it from a plugin with
-//!
-//! ```ignore
-//! #[path = "../rust-shared/json.rs"]
-//! mod json;
-//! ```
+//! A small, dependency-free JSON parser and serializer: shortcode input, hook
+//! payloads, filter arguments and plugin configuration.
 //!
 //! - Objects keep their keys in the original order (and keep duplicates), so
-//!   `parse` followed by `to_string` round-trips a payload.
+//!   [`parse`] followed by [`to_string`] round-trips a payload.
 //! - Numbers keep their original text, so `1.50e3` stays `1.50e3` and big
-//!   integers lose no precision.
+//!   integers lose no precision; [`Value::as_f64`], [`Value::as_i64`] and
+//!   [`Value::as_u64`] read them.
 //! - Strings decode every escape, `\uXXXX` included (surrogate pairs are joined;
 //!   a lone surrogate, which UTF-8 cannot hold, becomes U+FFFD).
 //! - The serializer writes compact JSON, escaping `"`, `\` and control
 //!   characters; everything else is written as UTF-8.
-//! - Parsing is linear in the input; nesting deeper than `MAX_DEPTH` is an error
-//!   instead of a stack overflow.
-
-#![allow(dead_code)]
+//! - Parsing is linear in the input; nesting deeper than [`MAX_DEPTH`] is an
+//!   error instead of a stack overflow.
 
 /// Nesting limit for arrays and objects.
 pub const MAX_DEPTH: usize = 512;
 
-#[derive(Clone, Debug, PartialEq)]
+/// A JSON value.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
+    /// `null`
     Null,
+    /// `true` or `false`
     Bool(bool),
     /// The number exactly as written in the input (already validated).
     Number(String),
+    /// A string, unescaped.
     String(String),
+    /// An array's items in order.
     Array(Vec<Value>),
     /// Key/value pairs in input order.
     Object(Vec<(String, Value)>),
@@ -52,6 +50,7 @@ impl Value {
         }
     }
 
+    /// The text of a string.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -59,18 +58,58 @@ impl Value {
         }
     }
 
+    /// The items of an array.
     pub fn as_array(&self) -> Option<&Vec<Value>> {
         match self {
             Value::Array(items) => Some(items),
             _ => None,
         }
     }
+
+    /// The value of a boolean.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// A number as an `f64` (the nearest one; very large numbers become infinite).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(text) => text.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// A number written as an integer (no fraction, no exponent) that fits an `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Number(text) => text.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// A number written as a non-negative integer that fits a `u64`.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Value::Number(text) => text.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// `true` for `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
 }
 
 /// A parse error: what went wrong and the byte offset where it happened.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    /// What went wrong.
     pub message: &'static str,
+    /// The byte offset in the input where it went wrong.
     pub offset: usize,
 }
 
@@ -82,7 +121,11 @@ impl std::fmt::Display for Error {
 
 /// Parses one JSON value; only whitespace may surround it.
 pub fn parse(text: &str) -> Result<Value, Error> {
-    let mut p = Parser { s: text.as_bytes(), text, i: 0 };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+    };
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -96,7 +139,10 @@ pub fn parse(text: &str) -> Result<Value, Error> {
 pub fn parse_bytes(bytes: &[u8]) -> Result<Value, Error> {
     match std::str::from_utf8(bytes) {
         Ok(text) => parse(text),
-        Err(e) => Err(Error { message: "input is not valid UTF-8", offset: e.valid_up_to() }),
+        Err(e) => Err(Error {
+            message: "input is not valid UTF-8",
+            offset: e.valid_up_to(),
+        }),
     }
 }
 
@@ -108,7 +154,10 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn err(&self, message: &'static str) -> Error {
-        Error { message, offset: self.i }
+        Error {
+            message,
+            offset: self.i,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -266,8 +315,8 @@ impl<'a> Parser<'a> {
     /// Parses a string starting at its opening quote.
     fn string(&mut self) -> Result<String, Error> {
         self.i += 1; // "
-        // Reserve the raw length up to the closing quote: the decoded text is
-        // never longer, and one allocation beats repeated doubling for big strings.
+                     // Reserve the raw length up to the closing quote: the decoded text is
+                     // never longer, and one allocation beats repeated doubling for big strings.
         let mut end = self.i;
         while end < self.s.len() && self.s[end] != b'"' {
             end += if self.s[end] == b'\\' { 2 } else { 1 };
@@ -315,7 +364,9 @@ impl<'a> Parser<'a> {
                                     self.i += 2;
                                     let lo = self.hex4()?;
                                     if (0xDC00..0xE000).contains(&lo) {
-                                        char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                                        char::from_u32(
+                                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00),
+                                        )
                                     } else {
                                         self.i = save; // not a pair: parse that escape on its own
                                         None
@@ -411,4 +462,81 @@ pub fn write_string(s: &str, out: &mut String) {
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_key_order_duplicates_and_number_text() {
+        let text = r#"{"b":1.50e3,"a":[true,false,null],"b":"x","n":-0,"big":123456789012345678901234567890}"#;
+        assert_eq!(to_string(&parse(text).unwrap()), text);
+    }
+
+    #[test]
+    fn decodes_escapes_and_surrogates() {
+        let v = parse(r#""a\"b\\c\/\n\t\u00e9\ud83d\ude00\ud800x""#).unwrap();
+        assert_eq!(v.as_str(), Some("a\"b\\c/\n\t\u{e9}\u{1f600}\u{fffd}x"));
+    }
+
+    #[test]
+    fn escapes_control_characters_when_writing() {
+        let text = "q\"\\\n\u{1}\u{e9}";
+        let mut out = String::new();
+        write_string(text, &mut out);
+        assert_eq!(out, r#""q\"\\\n\u0001é""#);
+        assert_eq!(parse(&out).unwrap().as_str(), Some(text));
+    }
+
+    #[test]
+    fn reads_numbers() {
+        let v = parse(r#"[40, -3, 2.5, 1e2, "7"]"#).unwrap();
+        let items = v.as_array().unwrap();
+        assert_eq!(items[0].as_u64(), Some(40));
+        assert_eq!(items[1].as_i64(), Some(-3));
+        assert_eq!(items[1].as_u64(), None);
+        assert_eq!(items[2].as_f64(), Some(2.5));
+        assert_eq!(items[2].as_i64(), None);
+        assert_eq!(items[3].as_f64(), Some(100.0));
+        assert_eq!(items[4].as_f64(), None);
+    }
+
+    #[test]
+    fn rejects_bad_json_with_an_offset() {
+        for (text, message, offset) in [
+            ("", "unexpected end of input", 0),
+            (r#"{"a" 1}"#, "expected ':'", 5),
+            ("[1,]", "unexpected character", 3),
+            ("01", "unexpected data after the JSON value", 1),
+            ("\"\u{1}\"", "unescaped control character in string", 1),
+            ("\"abc", "unterminated string", 4),
+            ("tru", "invalid literal", 0),
+        ] {
+            assert_eq!(parse(text), Err(Error { message, offset }), "{:?}", text);
+        }
+        assert_eq!(
+            parse_bytes(b"\"\xff\"").unwrap_err().message,
+            "input is not valid UTF-8"
+        );
+    }
+
+    #[test]
+    fn limits_nesting_instead_of_overflowing_the_stack() {
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert_eq!(parse(&deep).unwrap_err().message, "nesting too deep");
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn gets_object_keys() {
+        let mut v = parse(r#"{"html":"<p>","event":"e"}"#).unwrap();
+        assert_eq!(v.get("event").and_then(Value::as_str), Some("e"));
+        assert_eq!(v.get("nope"), None);
+        *v.get_mut("html").unwrap() = Value::Bool(true);
+        assert_eq!(to_string(&v), r#"{"html":true,"event":"e"}"#);
+    }
 }
