@@ -120,7 +120,12 @@ impl Plugin {
             output: settings.capture_output.map(OutputLog::new),
             memo: context.memo,
             memo_id: match &context.config {
-                Some(config) => format!("{name}\0config\0{config}"),
+                // The config's hash, so a big config is not hashed again on
+                // every memoized call.
+                Some(config) => format!(
+                    "{name}\0config\0{}",
+                    blake3::hash(config.as_bytes()).to_hex()
+                ),
                 None => name.to_owned(),
             },
             config: context.config,
