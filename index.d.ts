@@ -26,23 +26,28 @@ export declare class NativeHost {
    */
   holdOpen(hold: boolean): void
   /**
-   * `{ call, inline, start }`: the functions JS calls plugin `name` with
-   * (see `js_plugin`); an inline call runs for at most `inline_ms`. Made
-   * once per plugin by the JS layer.
+   * `{ call, inline, start, hasFilter, hasFilterArgs }`: the functions JS
+   * calls plugin `name` with (see `js_plugin`), and which filter exports
+   * it has; an inline call runs for at most `inline_ms`. Made once per
+   * plugin by the JS layer.
    */
-  pluginFunctions(name: string, inlineMs: number): { call: Function; inline: Function; start: Function }
-  /** Loads every `*.wasm` in `dir`, off the main thread. */
-  loadDir(dir: string): Promise<NativePluginInfo[]>
+  pluginFunctions(name: string, inlineMs: number): { call: Function; inline: Function; start: Function; hasFilter: boolean; hasFilterArgs: boolean }
+  /**
+   * Loads every `*.wasm` in `dir`, off the main thread; `configs` maps
+   * plugin names (each must be a plugin of `dir`) to their config as JSON
+   * text, or null for none.
+   */
+  loadDir(dir: string, configs?: Record<string, string | undefined | null> | undefined | null): Promise<NativePluginInfo[]>
   /**
    * Adds (or with `replace`, replaces) a plugin from a `.wasm` file, off
-   * the main thread.
+   * the main thread; `config` is its config as JSON text.
    */
-  addFile(name: string, path: string, replace: boolean): Promise<NativePluginInfo>
+  addFile(name: string, path: string, replace: boolean, config?: string | undefined | null): Promise<NativePluginInfo>
   /**
    * Adds (or with `replace`, replaces) a plugin from its bytes, off the
-   * main thread.
+   * main thread; `config` is its config as JSON text.
    */
-  addBytes(name: string, wasm: Buffer, replace: boolean): Promise<NativePluginInfo>
+  addBytes(name: string, wasm: Buffer, replace: boolean, config?: string | undefined | null): Promise<NativePluginInfo>
   /**
    * A new input buffer of at least `bytes` bytes (a Node Buffer) that the
    * plugin functions read inputs from from now on.
@@ -62,13 +67,15 @@ export declare class NativeHost {
   /** The worker threads async calls run on. */
   get threads(): number
   /**
-   * `filter` on every input, spread over all workers; outputs in input order.
+   * `filter` on every input, spread over all workers; outputs in input
+   * order. With `args` (a JSON array), `filter_args` instead, each input
+   * wrapped as `{"input": ..., "args": <args>}` on the worker.
    *
    * On this thread the inputs are only copied as UTF-16 (what V8 holds);
    * the workers transcode them to UTF-8 and prepare the outputs as
    * Latin-1 or UTF-16, so this thread only copies the results in.
    */
-  filterMany(plugin: string, inputs: Array<JsUtf16>): Promise<string[]>
+  filterMany(plugin: string, inputs: Array<JsUtf16>, args?: string | undefined | null): Promise<string[]>
   /**
    * Stops the workers and frees the instances; later calls fail with
    * HOST_CLOSED. The JS layer waits for calls in flight first.
@@ -120,7 +127,10 @@ export interface NativePluginInfo {
   exports: Array<string>
   hooks: Array<string>
   wasi: boolean
+  /** `"i64"`, `"multi-value"` or `"retptr"`; null without ABI exports. */
   results?: string
+  /** Whether it was given a config (handed to its `configure`). */
+  configured: boolean
   /** Size of the wasm file in bytes. */
   size: number
   /** `"hit"`, `"miss"` or `"off"`: whether the compiled-module cache had it. */

@@ -51,3 +51,38 @@ export async function expectCode(call, code, fields = {}) {
   assertPluginError(caught, code, fields);
   return caught;
 }
+
+/** The test plugins of ABI features (__test__/fixtures/abi-src/*.wat). */
+export const abiDir = path.join(root, 'build/fixtures/abi');
+
+/** The path of an ABI-feature test plugin. */
+export function abiPlugin(name) {
+  return path.join(abiDir, `${name}.wasm`);
+}
+
+/**
+ * Whether `promise` has settled already (an inline call): a worker's result
+ * needs a macrotask, so after a few microtasks only an inline call is settled.
+ */
+export async function settledNow(promise) {
+  let settled = false;
+  promise.then(() => { settled = true; }, () => { settled = true; });
+  for (let i = 0; i < 3; i++) await null;
+  return settled;
+}
+
+/**
+ * Spends this event-loop turn's inline budget with the looping fixture
+ * (which `host` must have as "loops": add broken('sometimes-loops')), so the
+ * next async calls of this turn run on a worker. The looping calls it starts
+ * time out; the returned promise settles with their error codes.
+ */
+export function spendInlineBudget(host) {
+  const loops = [];
+  for (let spentAll = false; !spentAll && loops.length < 50;) {
+    const before = performance.now();
+    loops.push(host.filter('loops', `loop ${loops.length}`).catch((err) => err.code));
+    spentAll = performance.now() - before < 0.5;
+  }
+  return Promise.all(loops);
+}

@@ -6,9 +6,11 @@
 
 const { binding: native } = require('./native');
 const { fromNative } = require('./errors');
+const { filterExport } = require('./plugin-options');
 
 /** Export numbers the native plugin functions take, from the Rust list. */
 const EXPORT = Object.freeze(Object.fromEntries(native.callableExports().map((name, i) => [name, i])));
+const FILTER = EXPORT.filter;
 
 /**
  * An async call first runs here, on this thread, for at most this long; past
@@ -60,21 +62,82 @@ class PluginCalls {
   }
 
   /**
+   * Runs the filter of `name` on this thread: `filter`, or `filter_args` when
+   * there are arguments (`args`, a JSON array text) or the plugin has only it.
+   * The first branch is sync() as it was before arguments, kept as cheap.
+   */
+  filterSync(name, input, args) {
+    const fns = this.#functionsOf(name);
+    if (args !== undefined || !fns.hasFilter) return this.#filterArgsSync(fns, name, input, args);
+    const length = this.#encode(input);
+    try {
+      return fns.call(length, FILTER);
+    } catch (err) {
+      throw fromNative(err);
+    } finally {
+      if (this.#buffer.length > KEEP_BUFFER_BYTES) this.#shrink();
+    }
+  }
+
+  /** filterSync with arguments, or of a plugin without `filter` (kept out of filterSync, which stays small). */
+  #filterArgsSync(fns, name, input, args) {
+    const exportName = filterExport(fns, name, args);
+    return this.#sync(fns, EXPORT[exportName], input, exportName === 'filter' ? undefined : (args ?? ''));
+  }
+
+  /** filterSync off the event loop's critical path (see async()). */
+  filterAsync(name, input, args) {
+    const fns = this.#functionsOf(name);
+    if (args === undefined && fns.hasFilter) return this.#async(fns, EXPORT.filter, input);
+    const exportName = filterExport(fns, name, args);
+    return this.#async(fns, EXPORT[exportName], input, exportName === 'filter' ? undefined : (args ?? ''));
+  }
+
+  /**
+   * What filterMany hands the native batch for `args` (a JSON array text, or
+   * undefined): null to call `filter`, or the arguments' JSON for `filter_args`.
+   */
+  batchArgs(name, args) {
+    const fns = this.#functionsOf(name);
+    return filterExport(fns, name, args) === 'filter' ? null : (args ?? '[]');
+  }
+
+  /**
+   * `args`: for filter_args, the arguments' JSON ('' for none), written after
+   * the input; the native side builds {"input", "args"} from both (cheaper
+   * than JSON.stringify here, see src/filter_args.rs).
+   */
+  #sync(fns, exportNumber, input, args) {
+    const length = this.#encode(input);
+    try {
+      if (args !== undefined) return fns.call(length, exportNumber, this.#encodeArgs(args, length));
+      return fns.call(length, exportNumber);
+    } catch (err) {
+      throw fromNative(err);
+    } finally {
+      if (this.#buffer.length > KEEP_BUFFER_BYTES) this.#shrink();
+    }
+  }
+
+  /**
    * Runs `exportName` of `name` off the event loop's critical path: inline
    * when this turn's budget allows and the call finishes within
    * INLINE_DEADLINE_MS (an already-settled promise), otherwise on a worker.
    * Throws (synchronously) only for an unknown plugin.
    */
   async(name, exportName, input) {
-    const fns = this.#functionsOf(name);
+    return this.#async(this.#functionsOf(name), EXPORT[exportName], input);
+  }
+
+  #async(fns, exportNumber, input, args) {
     const length = this.#encode(input);
-    const exportNumber = EXPORT[exportName];
+    const argsLength = args === undefined ? 0 : this.#encodeArgs(args, length);
     try {
       if (this.#inlineSpentMs < INLINE_BUDGET_MS) {
         const started = performance.now();
         let output;
         try {
-          output = fns.inline(length, exportNumber);
+          output = args === undefined ? fns.inline(length, exportNumber) : fns.inline(length, exportNumber, argsLength);
         } catch (err) {
           return Promise.reject(fromNative(err));
         } finally {
@@ -82,7 +145,9 @@ class PluginCalls {
         }
         if (output !== undefined) return Promise.resolve(output);
       }
-      return this.#completions.start((id) => fns.start(length, exportNumber, id));
+      return this.#completions.start(args === undefined
+        ? (id) => fns.start(length, exportNumber, id)
+        : (id) => fns.start(length, exportNumber, id, argsLength));
     } finally {
       if (this.#buffer.length > KEEP_BUFFER_BYTES) this.#shrink();
     }
@@ -130,6 +195,17 @@ class PluginCalls {
     return input.length < ENCODE_INTO_UNITS
       ? this.#encoder.encodeInto(input, this.#buffer).written
       : this.#buffer.utf8Write(input, 0);
+  }
+
+  /** Writes `args` (JSON text) as UTF-8 at `offset`, after the input (grown if needed); returns its length. */
+  #encodeArgs(args, offset) {
+    const most = offset + args.length * 3;
+    if (most > this.#buffer.length) {
+      const grown = this.#native.inputBuffer(Math.max(most, this.#buffer.length * 2));
+      this.#buffer.copy(grown, 0, 0, offset);
+      this.#buffer = grown;
+    }
+    return this.#buffer.utf8Write(args, offset);
   }
 
   /** Gives back a buffer grown for one big input. */

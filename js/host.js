@@ -10,6 +10,7 @@ const { resolveOptions } = require('./options');
 const { HookRegistry } = require('./hooks');
 const { Completions } = require('./completions');
 const { PluginCalls } = require('./calls');
+const { pluginConfigs, configJson, argsJson } = require('./plugin-options');
 
 const CONSTRUCT = Symbol('PluginHost.construct');
 
@@ -20,27 +21,35 @@ class PluginHost {
   #inFlight = new Set();
   #completions;
   #calls;
+  /** Plugin name -> its config as JSON text (or null), from the `plugins` option. */
+  #configs;
   #closing = null;
 
   /** Use PluginHost.load or PluginHost.create. */
-  constructor(token, native, options, completions) {
+  constructor(token, native, options, completions, configs) {
     if (token !== CONSTRUCT) {
       throw new TypeError('use `await PluginHost.load(dir, options)` or `await PluginHost.create(options)`');
     }
     this.#native = native;
     this.#options = options;
+    this.#configs = configs;
     this.#completions = completions;
     this.#calls = new PluginCalls(native, completions);
   }
 
-  /** A host with every `*.wasm` of `dir` loaded (named by file stem). */
+  /**
+   * A host with every `*.wasm` of `dir` loaded (named by file stem). The
+   * option `plugins: { <name>: { config } }` configures plugins of `dir`; a
+   * name that is not one of them is INVALID_OPTIONS.
+   */
   static async load(dir, options) {
     if (typeof dir !== 'string' || dir.length === 0) {
       throw pluginError(ErrorCodes.INVALID_INPUT, `the plugin folder must be a non-empty string, got ${typeof dir}`);
     }
     const host = await PluginHost.create(options);
     try {
-      const infos = await host.#track(host.#native.loadDir(path.resolve(dir)));
+      const configs = Object.fromEntries(host.#configs);
+      const infos = await host.#track(host.#native.loadDir(path.resolve(dir), configs));
       for (const info of infos) host.#hooks.addPlugin(info);
     } catch (err) {
       await host.close();
@@ -49,16 +58,26 @@ class PluginHost {
     return host;
   }
 
-  /** A host with no plugins yet; add them with add(). */
+  /**
+   * A host with no plugins yet; add them with add(). The option
+   * `plugins: { <name>: { config } }` gives the config of a later add(name).
+   */
   static async create(options) {
-    const resolved = resolveOptions(options);
+    let hostOptions = options;
+    let configs = new Map();
+    if (options !== null && typeof options === 'object' && 'plugins' in options) {
+      const { plugins, ...rest } = options;
+      configs = pluginConfigs(plugins);
+      hostOptions = rest;
+    }
+    const resolved = resolveOptions(hostOptions);
     const completions = new Completions();
     const native = callNative(() => new NativeHost({
       ...resolved,
       cacheDir: resolved.cacheDir === null ? null : path.resolve(resolved.cacheDir),
     }, completions.settle));
     completions.attach(native);
-    return new PluginHost(CONSTRUCT, native, resolved, completions);
+    return new PluginHost(CONSTRUCT, native, resolved, completions, configs);
   }
 
   /** The options in force, defaults filled in. */
@@ -75,16 +94,19 @@ class PluginHost {
    * Adds one plugin from a .wasm path or its bytes; resolves to its info.
    * With { replace: true } a plugin of that name is replaced (calls already
    * running finish on the old one); without it, the name must be new.
+   * With { config } its `configure` export gets that config (else the one
+   * the `plugins` option gave this name, if any).
    */
   async add(name, source, options = {}) {
     this.#assertOpenSync();
     checkName(name);
-    const { replace } = addOptions(name, options);
+    const { replace, config } = addOptions(name, options);
+    const configText = config ?? this.#configs.get(name) ?? null;
     let pending;
     if (typeof source === 'string') {
-      pending = this.#native.addFile(name, path.resolve(source), replace);
+      pending = this.#native.addFile(name, path.resolve(source), replace, configText);
     } else if (source instanceof Uint8Array) {
-      pending = this.#native.addBytes(name, Buffer.from(source.buffer, source.byteOffset, source.byteLength), replace);
+      pending = this.#native.addBytes(name, Buffer.from(source.buffer, source.byteOffset, source.byteLength), replace, configText);
     } else {
       throw pluginError(ErrorCodes.INVALID_INPUT, 'add(name, source) needs a path string or a Buffer/Uint8Array of wasm bytes', { plugin: name });
     }
@@ -97,7 +119,7 @@ class PluginHost {
     return info;
   }
 
-  /** Every plugin, in load order: { name, path, exports, hooks, wasi, results, size, cache, compileMs, cacheError }. */
+  /** Every plugin, in load order: { name, path, exports, hooks, wasi, results, configured, size, cache, compileMs, cacheError }. */
   plugins() {
     return this.#native.plugins().map(cleanInfo);
   }
@@ -127,27 +149,34 @@ class PluginHost {
     return { ...instances, memo: this.#native.memoStats() ?? null };
   }
 
-  /** Runs the plugin's filter off the main thread. */
-  filter(name, input) {
-    return this.#publicCall('filter', name, () => {
+  /**
+   * Runs the plugin's filter off the main thread. With `args` (an array of
+   * JSON values) its filter_args export gets {"input", "args"}.
+   */
+  filter(name, input, args) {
+    if (this.#closing !== null) return Promise.reject(closedError());
+    try {
       checkName(name);
       checkString(input, 'filter input', name, 'filter');
-      return input;
-    });
+      return this.#calls.filterAsync(name, input, argsJson(args, name));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  /** Runs the plugin's filter on this thread. */
-  filterSync(name, input) {
+  /** Runs the plugin's filter on this thread (with `args`: see filter()). */
+  filterSync(name, input, args) {
     this.#assertOpenSync();
     checkName(name);
     checkString(input, 'filter input', name, 'filter');
-    return this.#calls.sync(name, 'filter', input);
+    return this.#calls.filterSync(name, input, args === undefined ? args : argsJson(args, name));
   }
 
-  /** Runs the filter on every input, over all worker threads; outputs in input order. */
-  filterMany(name, inputs) {
+  /** Runs the filter on every input, over all worker threads; outputs in input order (with `args`: see filter()). */
+  filterMany(name, inputs, args) {
     return this.#async(() => {
       checkName(name);
+      const batchArgs = this.#calls.batchArgs(name, argsJson(args, name));
       if (!Array.isArray(inputs)) {
         throw pluginError(ErrorCodes.INVALID_INPUT, `filterMany needs an array of strings, got ${typeof inputs}`, { plugin: name, export: 'filter' });
       }
@@ -156,7 +185,7 @@ class PluginHost {
           throw pluginError(ErrorCodes.INVALID_INPUT, `input #${i}: expected a string, got ${typeOf(inputs[i])}`, { plugin: name, export: 'filter', index: i });
         }
       }
-      return this.#filterChunks(name, inputs);
+      return this.#filterChunks(name, inputs, batchArgs);
     });
   }
 
@@ -167,7 +196,7 @@ class PluginHost {
    * converted back while later ones run). Rejects with the error of the
    * lowest failing index.
    */
-  async #filterChunks(name, inputs) {
+  async #filterChunks(name, inputs, args) {
     const chunks = [];
     for (let start = 0; start < inputs.length;) {
       let end = start;
@@ -177,14 +206,14 @@ class PluginHost {
         end++;
       }
       const offset = start;
-      chunks.push(this.#native.filterMany(name, inputs.slice(start, end)).then(undefined, (err) => {
+      chunks.push(this.#native.filterMany(name, inputs.slice(start, end), args).then(undefined, (err) => {
         const error = fromNative(err);
         if (typeof error.index === 'number') error.index += offset;
         return error;
       }));
       start = end;
     }
-    if (chunks.length === 0) return this.#native.filterMany(name, []);
+    if (chunks.length === 0) return this.#native.filterMany(name, [], args);
     const results = await Promise.all(chunks);
     const failed = results.find((r) => r instanceof Error);
     if (failed !== undefined) throw reindexed(failed);
@@ -377,19 +406,19 @@ function closedError() {
   return pluginError(ErrorCodes.HOST_CLOSED, 'the host is closed; create a new one with PluginHost.load()');
 }
 
-/** add()'s options: { replace?: boolean }. */
+/** add()'s options: { replace?: boolean, config?: JSON data }; the config comes back as JSON text. */
 function addOptions(name, options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw pluginError(ErrorCodes.INVALID_OPTIONS, `add() options must be an object like { replace: true }, got ${typeOf(options)}`, { plugin: name });
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'replace') throw pluginError(ErrorCodes.INVALID_OPTIONS, `unknown add() option "${key}" (known: replace)`, { plugin: name });
+    if (key !== 'replace' && key !== 'config') throw pluginError(ErrorCodes.INVALID_OPTIONS, `unknown add() option "${key}" (known: replace, config)`, { plugin: name });
   }
   const replace = options.replace ?? false;
   if (typeof replace !== 'boolean') {
     throw pluginError(ErrorCodes.INVALID_OPTIONS, `add() option "replace" must be true or false, got ${typeOf(replace)}`, { plugin: name });
   }
-  return { replace };
+  return { replace, config: configJson(options.config, name, 'config') };
 }
 
 function checkName(name) {
@@ -437,6 +466,7 @@ function cleanInfo(info) {
     hooks: info.hooks,
     wasi: info.wasi,
     results: info.results ?? null,
+    configured: info.configured,
     size: info.size,
     cache: info.cache,
     compileMs: info.compileMs,

@@ -28,6 +28,30 @@ export interface PluginHostOptions {
   maxPluginFileMb?: number;
 }
 
+/** Plain JSON data: what a plugin config and a filter argument may be. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** What the host takes for one plugin in the `plugins` option. */
+export interface PluginSettings {
+  /**
+   * The plugin's configuration, any JSON value. Its JSON reaches the plugin's export
+   * configure(ptr, len) -> (ptr, len) once on every new instance (after _initialize/_start, before any
+   * other call); (0, 0) from configure fails the load (or that call) with PLUGIN_ERROR and last_error's
+   * text. A config for a plugin without configure, or one that is not JSON data, is INVALID_OPTIONS.
+   */
+  config?: JsonValue;
+}
+
+/** Options of load() and create(): the host options, and per-plugin settings. */
+export interface LoadOptions extends PluginHostOptions {
+  /**
+   * Settings by plugin name, e.g. { 'cfg': { config: { lang: 'en' } } }. With load(dir) every name must be
+   * a plugin of dir; with create() a name applies to a later add(name) (whose own config wins). An unknown
+   * name or key is INVALID_OPTIONS naming it.
+   */
+  plugins?: Record<string, PluginSettings>;
+}
+
 /** What a plugin wrote to stdout/stderr since the last output() call. */
 export interface CapturedOutput {
   stdout: string;
@@ -53,14 +77,23 @@ export interface PluginInfo {
   name: string;
   /** The .wasm file it was loaded from; null when added from bytes. */
   path: string | null;
-  /** The ABI exports it has: 'memory', 'alloc', then any of 'filter', 'shortcode', 'hooks', 'hook', 'last_error'. */
+  /**
+   * The ABI exports it has: 'memory', 'alloc', then any of 'filter', 'filter_args', 'shortcode', 'hooks',
+   * 'hook', 'last_error', 'configure' (in that order).
+   */
   exports: string[];
   /** The hook events its hooks() declared. */
   hooks: string[];
   /** Whether it imports WASI preview 1. */
   wasi: boolean;
-  /** How its exports return (ptr, len); null when it has no ABI export. */
-  results: 'i64' | 'multi-value' | null;
+  /**
+   * How its exports return (ptr, len): 'i64' = one i64 (ptr << 32 | len); 'multi-value' = two i32
+   * results; 'retptr' = no results and a first parameter retptr where the two i32s are stored
+   * (TinyGo's lowering: filter(retptr, ptr, len), hooks(retptr)). null when it has no ABI export.
+   */
+  results: 'i64' | 'multi-value' | 'retptr' | null;
+  /** Whether it was given a config (see PluginSettings.config). */
+  configured: boolean;
   /** Size of the .wasm in bytes. */
   size: number;
   /** Whether the compiled-module cache had it: 'hit', 'miss' (compiled now), or 'off' (cacheDir: null). */
@@ -117,6 +150,8 @@ export type HookHandler<P extends HookPayload = HookPayload> = (payload: P) => P
 export interface AddOptions {
   /** Replace a loaded plugin of the same name (calls already running finish on the old one). Default false: the name must be new (DUPLICATE_PLUGIN). */
   replace?: boolean;
+  /** The plugin's config (see PluginSettings.config); default: the one the `plugins` option gave this name, if any. */
+  config?: JsonValue;
 }
 
 export declare const DEFAULT_OPTIONS: Readonly<Required<PluginHostOptions>>;
@@ -138,9 +173,9 @@ export declare const versions: Readonly<{
 export declare class PluginHost {
   private constructor();
   /** A host with every *.wasm of `dir` loaded, named by file stem. One plugin that fails fails the load. */
-  static load(dir: string, options?: PluginHostOptions): Promise<PluginHost>;
+  static load(dir: string, options?: LoadOptions): Promise<PluginHost>;
   /** A host with no plugins yet; add them with add(). */
-  static create(options?: PluginHostOptions): Promise<PluginHost>;
+  static create(options?: LoadOptions): Promise<PluginHost>;
   /** The options in force, defaults filled in. */
   readonly options: Required<PluginHostOptions> & { recycleMemoryMb: number };
   /** The worker threads async and batch calls run on. */
@@ -155,12 +190,16 @@ export declare class PluginHost {
   output(name: string): CapturedOutput;
   /** Instance and memo counters of one plugin. */
   stats(name: string): PluginStats;
-  /** Runs the plugin's filter off the main thread. */
-  filter(name: string, input: string): Promise<string>;
-  /** Runs the plugin's filter on this thread. */
-  filterSync(name: string, input: string): string;
-  /** Runs the filter on every input over all worker threads; outputs in input order. */
-  filterMany(name: string, inputs: string[]): Promise<string[]>;
+  /**
+   * Runs the plugin's filter off the main thread. With a non-empty `args` the plugin's
+   * filter_args(ptr, len) -> (ptr, len) export gets {"input": input, "args": args} (a plugin without it:
+   * INVALID_INPUT); a plugin with only filter_args gets "args": [] when there are none.
+   */
+  filter(name: string, input: string, args?: JsonValue[]): Promise<string>;
+  /** Runs the plugin's filter on this thread (`args`: see filter()). */
+  filterSync(name: string, input: string, args?: JsonValue[]): string;
+  /** Runs the filter on every input over all worker threads; outputs in input order (`args`: see filter()). */
+  filterMany(name: string, inputs: string[], args?: JsonValue[]): Promise<string[]>;
   /** Runs the plugin's shortcode off the main thread; resolves to HTML. */
   shortcode(name: string, args?: string[], content?: string): Promise<string>;
   /** Runs the plugin's shortcode on this thread. */

@@ -2,6 +2,7 @@
 # Builds every fixture plugin:
 #   build/fixtures/plugins/  the example plugins (examples/plugins/*), all valid
 #   build/fixtures/broken/   deliberately broken plugins (__test__/fixtures/broken-src/*)
+#   build/fixtures/abi/      test plugins of ABI features (__test__/fixtures/abi-src/*.wat)
 #   build/fixtures/bench/    the benchmark's plugins (npm run bench): the slugify and
 #                            lazy-images-filter examples, benchmark/plugins/*, and the
 #                            Extism build of the same filters (benchmark/extism/)
@@ -39,6 +40,8 @@ BROKEN_SRC="$ROOT/__test__/fixtures/broken-src"
 PLUGINS="$ROOT/build/fixtures/plugins"
 BROKEN="$ROOT/build/fixtures/broken"
 BENCH="$ROOT/build/fixtures/bench"
+ABI_SRC="$ROOT/__test__/fixtures/abi-src"
+ABI="$ROOT/build/fixtures/abi"
 
 die() {
   echo "build-fixtures: $*" >&2
@@ -154,6 +157,9 @@ build_wat() {
     fi
   done
   printf 'this is not WebAssembly\n' >"$BROKEN/not-wasm.wasm"
+  for src in "$ABI_SRC"/*.wat; do
+    wat2wasm -o "$ABI/$(basename "$src" .wat).wasm" "$src"
+  done
 }
 build_as_abort() {
   cd "$BROKEN_SRC"
@@ -169,8 +175,8 @@ build_extism_filters() {
 
 # ---------------------------------------------------------------- run
 MORE="$ROOT/build/fixtures/examples"
-rm -rf "$PLUGINS" "$BROKEN" "$BENCH" "$MORE"
-mkdir -p "$PLUGINS" "$BROKEN" "$BENCH" "$MORE"
+rm -rf "$PLUGINS" "$BROKEN" "$BENCH" "$MORE" "$ABI"
+mkdir -p "$PLUGINS" "$BROKEN" "$BENCH" "$MORE" "$ABI"
 LOGS="$(mktemp -d)"
 trap 'rm -rf "$LOGS"' EXIT
 
@@ -225,9 +231,9 @@ report "$BENCH" text-stats "Rust filter (benchmark: load timing)"
 report "$BENCH" extism-filters "Extism plugin, AssemblyScript (benchmark)"
 report "$MORE" truncate "Rust filter with arguments (filter_args)"
 report "$MORE" img-attributes "Rust filter the site configures (configure)"
-# Anything else that got built (a new source in broken-src/, a new example) gets its line too.
+# Anything else that got built (a new source in broken-src/ or abi-src/, a new example) gets its line too.
 shopt -s nullglob
-for file in "$PLUGINS"/*.wasm "$BROKEN"/*.wasm "$BENCH"/*.wasm "$MORE"/*.wasm; do
+for file in "$PLUGINS"/*.wasm "$BROKEN"/*.wasm "$BENCH"/*.wasm "$MORE"/*.wasm "$ABI"/*.wasm; do
   case " $REPORTED " in *" $file "*) continue ;; esac
   report "$(dirname "$file")" "$(basename "$file" .wasm)" "$([ "$(dirname "$file")" = "$BROKEN" ] && echo broken)"
 done

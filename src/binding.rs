@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -22,7 +23,8 @@ use crate::completions::CompletionQueue;
 use crate::error::ErrorCode;
 use crate::error::{PluginError, Result};
 use crate::exports::AbiExport;
-use crate::host::Host;
+use crate::filter_args::wrap_input;
+use crate::host::{AddOptions, Host};
 use crate::js_plugin::{new_input_buffer, InputBuffer, InputMemory, JsPlugin};
 use crate::js_string::{prepare, utf16_to_utf8, JsText, JsUtf16, Prepared};
 use crate::plugin::PluginInfo;
@@ -120,7 +122,10 @@ pub struct NativePluginInfo {
     pub exports: Vec<String>,
     pub hooks: Vec<String>,
     pub wasi: bool,
+    /// `"i64"`, `"multi-value"` or `"retptr"`; null without ABI exports.
     pub results: Option<String>,
+    /// Whether it was given a config (handed to its `configure`).
+    pub configured: bool,
     /// Size of the wasm file in bytes.
     pub size: f64,
     /// `"hit"`, `"miss"` or `"off"`: whether the compiled-module cache had it.
@@ -140,6 +145,7 @@ impl From<PluginInfo> for NativePluginInfo {
             hooks: info.hooks,
             wasi: info.wasi,
             results: info.results.map(String::from),
+            configured: info.configured,
             size: info.size as f64,
             cache: info.cache.as_str().to_owned(),
             compile_ms: info.compile_ms,
@@ -233,10 +239,13 @@ impl NativeHost {
         }
     }
 
-    /// `{ call, inline, start }`: the functions JS calls plugin `name` with
-    /// (see `js_plugin`); an inline call runs for at most `inline_ms`. Made
-    /// once per plugin by the JS layer.
-    #[napi(ts_return_type = "{ call: Function; inline: Function; start: Function }")]
+    /// `{ call, inline, start, hasFilter, hasFilterArgs }`: the functions JS
+    /// calls plugin `name` with (see `js_plugin`), and which filter exports
+    /// it has; an inline call runs for at most `inline_ms`. Made once per
+    /// plugin by the JS layer.
+    #[napi(
+        ts_return_type = "{ call: Function; inline: Function; start: Function; hasFilter: boolean; hasFilterArgs: boolean }"
+    )]
     pub fn plugin_functions(
         &self,
         env: Env,
@@ -257,11 +266,20 @@ impl NativeHost {
         unsafe { napi::Unknown::from_napi_value(env.raw(), object) }
     }
 
-    /// Loads every `*.wasm` in `dir`, off the main thread.
+    /// Loads every `*.wasm` in `dir`, off the main thread; `configs` maps
+    /// plugin names (each must be a plugin of `dir`) to their config as JSON
+    /// text, or null for none.
     #[napi(ts_return_type = "Promise<NativePluginInfo[]>")]
-    pub fn load_dir<'env>(&self, env: &'env Env, dir: String) -> napi::Result<Object<'env>> {
+    pub fn load_dir<'env>(
+        &self,
+        env: &'env Env,
+        dir: String,
+        configs: Option<HashMap<String, Option<String>>>,
+    ) -> napi::Result<Object<'env>> {
         let host = Arc::clone(&self.host);
-        let job = move || host.load_dir(std::path::Path::new(&dir));
+        let configs: BTreeMap<String, Option<String>> =
+            configs.unwrap_or_default().into_iter().collect();
+        let job = move || host.load_dir_configured(std::path::Path::new(&dir), &configs);
         spawn_promise(env, job, |infos| {
             infos
                 .into_iter()
@@ -271,7 +289,7 @@ impl NativeHost {
     }
 
     /// Adds (or with `replace`, replaces) a plugin from a `.wasm` file, off
-    /// the main thread.
+    /// the main thread; `config` is its config as JSON text.
     #[napi(ts_return_type = "Promise<NativePluginInfo>")]
     pub fn add_file<'env>(
         &self,
@@ -279,21 +297,18 @@ impl NativeHost {
         name: String,
         path: String,
         replace: bool,
+        config: Option<String>,
     ) -> napi::Result<Object<'env>> {
         let host = Arc::clone(&self.host);
         let job = move || {
-            let path = std::path::Path::new(&path);
-            if replace {
-                host.replace_file(&name, path)
-            } else {
-                host.add_file(&name, path)
-            }
+            let options = AddOptions { replace, config };
+            host.add_file_with(&name, std::path::Path::new(&path), options)
         };
         spawn_promise(env, job, NativePluginInfo::from)
     }
 
     /// Adds (or with `replace`, replaces) a plugin from its bytes, off the
-    /// main thread.
+    /// main thread; `config` is its config as JSON text.
     #[napi(ts_return_type = "Promise<NativePluginInfo>")]
     pub fn add_bytes<'env>(
         &self,
@@ -301,16 +316,11 @@ impl NativeHost {
         name: String,
         wasm: Buffer,
         replace: bool,
+        config: Option<String>,
     ) -> napi::Result<Object<'env>> {
         let host = Arc::clone(&self.host);
         let wasm = wasm.to_vec();
-        let job = move || {
-            if replace {
-                host.replace_bytes(&name, &wasm, None)
-            } else {
-                host.add_bytes(&name, &wasm, None)
-            }
-        };
+        let job = move || host.add_with(&name, &wasm, None, AddOptions { replace, config });
         spawn_promise(env, job, NativePluginInfo::from)
     }
 
@@ -375,7 +385,9 @@ impl NativeHost {
         self.host.workers().threads() as u32
     }
 
-    /// `filter` on every input, spread over all workers; outputs in input order.
+    /// `filter` on every input, spread over all workers; outputs in input
+    /// order. With `args` (a JSON array), `filter_args` instead, each input
+    /// wrapped as `{"input": ..., "args": <args>}` on the worker.
     #[napi(ts_return_type = "Promise<string[]>")]
     ///
     /// On this thread the inputs are only copied as UTF-16 (what V8 holds);
@@ -386,26 +398,30 @@ impl NativeHost {
         env: &'env Env,
         plugin: String,
         inputs: Vec<JsUtf16>,
+        args: Option<String>,
     ) -> napi::Result<Object<'env>> {
         let plugin = self.host.plugin(&plugin).map_err(to_napi)?;
         let host = Arc::clone(&self.host);
         let count = inputs.len();
-        let input_at = move |i: usize, into: &mut Vec<u8>| utf16_to_utf8(&inputs[i].0, into);
-        let prepare_output =
-            |_: usize, output: String| prepare(output).map_err(|e| e.with_export("filter"));
+        let export = match args {
+            Some(_) => AbiExport::FilterArgs,
+            None => AbiExport::Filter,
+        };
+        let input_at = move |i: usize, into: &mut Vec<u8>| match &args {
+            None => utf16_to_utf8(&inputs[i].0, into),
+            Some(args) => {
+                let mut text = Vec::new();
+                utf16_to_utf8(&inputs[i].0, &mut text);
+                wrap_input(&String::from_utf8_lossy(&text), args, into);
+            }
+        };
+        let prepare_output = move |_: usize, output: String| {
+            prepare(output).map_err(|e| e.with_export(export.name()))
+        };
         promise(
             env,
             |outputs: Vec<Prepared>| outputs,
-            move |settle| {
-                host.spawn_batch(
-                    plugin,
-                    AbiExport::Filter,
-                    count,
-                    input_at,
-                    prepare_output,
-                    settle,
-                )
-            },
+            move |settle| host.spawn_batch(plugin, export, count, input_at, prepare_output, settle),
         )
     }
 

@@ -55,14 +55,33 @@ impl CompiledPlugin {
         })
     }
 
-    /// A new instance, `_initialize`/`_start` run.
+    /// A new instance, `_initialize`/`_start` run, then `configure` with
+    /// `config` (JSON) when there is one. A `configure` that returns
+    /// `(0, 0)` fails it with PLUGIN_ERROR.
     pub fn instantiate(
         &self,
         name: &str,
         limits: Limits,
         capture_limit: Option<usize>,
+        config: Option<&str>,
     ) -> Result<PluginInstance> {
-        PluginInstance::new(name, &self.pre, &self.exports, limits, capture_limit)
+        let mut instance =
+            PluginInstance::new(name, &self.pre, &self.exports, limits, capture_limit)?;
+        if let Some(config) = config {
+            crate::abi::configure(&mut instance, config).map_err(|e| e.with_plugin(name))?;
+        }
+        Ok(instance)
+    }
+
+    /// INVALID_OPTIONS when a config is given to a plugin without `configure`.
+    pub fn check_config(&self, config: Option<&str>) -> Result<()> {
+        if config.is_some() && !self.exports.has(AbiExport::Configure) {
+            return Err(PluginError::new(
+                ErrorCode::InvalidOptions,
+                "was given a config, but does not export \"configure\" (configure(ptr i32, len i32) -> (ptr, len) takes it)",
+            ));
+        }
+        Ok(())
     }
 
     /// Calls `hooks()` on `instance` and keeps the events, which must be a

@@ -5,41 +5,49 @@ use wasmtime::{ExternType, FuncType, Module, ValType};
 
 use crate::error::{ErrorCode, PluginError, Result};
 
-/// The exports of the Alloy ABI that return `(ptr, len)`.
+/// The exports of the Alloy ABI that return `(ptr, len)`, in the contract's
+/// order (the order `plugins()` lists them in).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AbiExport {
     Filter,
+    /// `filter` with arguments: `{"input": "...", "args": [...]}` in.
+    FilterArgs,
     Shortcode,
     Hooks,
     Hook,
     LastError,
+    /// Takes the plugin's config (JSON) once per instance.
+    Configure,
 }
 
 impl AbiExport {
-    pub const ALL: [AbiExport; 5] = [
+    pub const COUNT: usize = 7;
+
+    pub const ALL: [AbiExport; AbiExport::COUNT] = [
         AbiExport::Filter,
+        AbiExport::FilterArgs,
         AbiExport::Shortcode,
         AbiExport::Hooks,
         AbiExport::Hook,
         AbiExport::LastError,
+        AbiExport::Configure,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
             AbiExport::Filter => "filter",
+            AbiExport::FilterArgs => "filter_args",
             AbiExport::Shortcode => "shortcode",
             AbiExport::Hooks => "hooks",
             AbiExport::Hook => "hook",
             AbiExport::LastError => "last_error",
+            AbiExport::Configure => "configure",
         }
     }
 
     /// Whether the export takes an input buffer `(ptr, len)`.
     pub fn takes_input(self) -> bool {
-        matches!(
-            self,
-            AbiExport::Filter | AbiExport::Shortcode | AbiExport::Hook
-        )
+        !matches!(self, AbiExport::Hooks | AbiExport::LastError)
     }
 }
 
@@ -48,8 +56,12 @@ impl AbiExport {
 pub enum ResultForm {
     /// One i64: `(ptr << 32) | len` (Rust, AssemblyScript).
     Packed,
-    /// Two i32 results (multi-value, TinyGo).
+    /// Two i32 results (multi-value).
     Pair,
+    /// No results: a first parameter `retptr` where the export stores the
+    /// two i32s, little-endian (TinyGo's lowering of a two-result
+    /// `//export`: `filter(retptr, ptr, len)`, `hooks(retptr)`).
+    Retptr,
 }
 
 impl ResultForm {
@@ -58,6 +70,7 @@ impl ResultForm {
         match self {
             ResultForm::Packed => "i64",
             ResultForm::Pair => "multi-value",
+            ResultForm::Retptr => "retptr",
         }
     }
 }
@@ -65,7 +78,7 @@ impl ResultForm {
 /// The ABI exports a module has, with each one's result form.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportTable {
-    forms: [Option<ResultForm>; 5],
+    forms: [Option<ResultForm>; AbiExport::COUNT],
     pub has_initialize: bool,
     pub has_start: bool,
 }
@@ -157,25 +170,28 @@ impl ExportTable {
 }
 
 fn result_form(abi: AbiExport, ty: &FuncType) -> Result<ResultForm> {
-    let params: &[ValType] = if abi.takes_input() {
-        &[ValType::I32, ValType::I32]
+    const I32: ValType = ValType::I32;
+    let (params, with_retptr): (&[ValType], &[ValType]) = if abi.takes_input() {
+        (&[I32, I32], &[I32, I32, I32])
     } else {
-        &[]
+        (&[], &[I32])
     };
     if is_signature(ty, params, &[ValType::I64]) {
         Ok(ResultForm::Packed)
-    } else if is_signature(ty, params, &[ValType::I32, ValType::I32]) {
+    } else if is_signature(ty, params, &[I32, I32]) {
         Ok(ResultForm::Pair)
+    } else if is_signature(ty, with_retptr, &[]) {
+        Ok(ResultForm::Retptr)
     } else {
-        let args = if abi.takes_input() {
-            "(i32, i32)"
+        let (args, retptr_args) = if abi.takes_input() {
+            ("(i32, i32)", "(retptr i32, i32, i32)")
         } else {
-            "()"
+            ("()", "(retptr i32)")
         };
         Err(wrong_signature(
             abi.name(),
             ty,
-            &format!("{args} -> i64 or {args} -> (i32, i32)"),
+            &format!("{args} -> i64, {args} -> (i32, i32) or {retptr_args} -> ()"),
         ))
     }
 }
@@ -232,6 +248,45 @@ mod tests {
             vec!["memory", "alloc", "filter", "shortcode", "last_error"]
         );
         assert_eq!(t.result_form(), Some(ResultForm::Packed));
+    }
+
+    #[test]
+    fn reads_tinygos_result_pointer_form() {
+        let t = table(&format!(
+            r#"(module {BASE}
+              (func (export "filter") (param i32 i32 i32))
+              (func (export "filter_args") (param i32 i32 i32))
+              (func (export "configure") (param i32 i32 i32))
+              (func (export "hooks") (param i32))
+              (func (export "hook") (param i32 i32 i32))
+              (func (export "last_error") (param i32)))"#
+        ))
+        .unwrap();
+        for export in AbiExport::ALL {
+            if export != AbiExport::Shortcode {
+                assert_eq!(t.form(export), Some(ResultForm::Retptr), "{export:?}");
+            }
+        }
+        assert_eq!(
+            t.names(),
+            vec![
+                "memory",
+                "alloc",
+                "filter",
+                "filter_args",
+                "hooks",
+                "hook",
+                "last_error",
+                "configure"
+            ]
+        );
+        assert_eq!(t.result_form().map(ResultForm::as_str), Some("retptr"));
+        // A getter with a result pointer takes only that one.
+        let err = table(&format!(
+            r#"(module {BASE} (func (export "last_error") (param i32 i32 i32)))"#
+        ))
+        .unwrap_err();
+        assert!(err.detail.contains("(retptr i32) -> ()"), "{}", err.detail);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The plugin registry: names, load order, and dispatch of sync, async and
 //! batch calls.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -80,17 +80,51 @@ impl Host {
     /// that are not regular files (after following symlinks) are passed
     /// over and listed by [`Host::skipped`].
     pub fn load_dir(&self, dir: &Path) -> Result<Vec<PluginInfo>> {
+        self.load_dir_configured(dir, &BTreeMap::new())
+    }
+
+    /// [`Host::load_dir`], each plugin named in `configs` given its config
+    /// (JSON; `None`: no config). A name in `configs` that is not a plugin of
+    /// `dir` is INVALID_OPTIONS, before anything is loaded.
+    pub fn load_dir_configured(
+        &self,
+        dir: &Path,
+        configs: &BTreeMap<String, Option<String>>,
+    ) -> Result<Vec<PluginInfo>> {
         self.ensure_open()?;
         let (files, skipped) = wasm_files(dir)?;
+        let unknown: Vec<&str> = configs
+            .keys()
+            .filter(|name| !files.iter().any(|(file, _)| file == *name))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+            return Err(PluginError::new(
+                ErrorCode::InvalidOptions,
+                format!(
+                    "options.plugins names {}, which {} not a plugin in \"{}\" (its plugins: {})",
+                    quoted(&unknown),
+                    if unknown.len() == 1 { "is" } else { "are" },
+                    dir.display(),
+                    if names.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            ));
+        }
         let mut loaded = Vec::with_capacity(files.len());
         for (name, path) in files {
             let wasm = read_file(&path, self.settings.max_plugin_file_bytes())
                 .map_err(|e| e.with_plugin(&name))?;
+            let config = configs.get(&name).cloned().flatten();
             loaded.push(Plugin::load(
                 &name,
                 &wasm,
                 Some(path),
-                self.load_context(&name),
+                self.load_context(&name, config),
             )?);
         }
         let infos = self.register(loaded)?;
@@ -112,19 +146,46 @@ impl Host {
 
     /// Adds one plugin from its bytes.
     pub fn add_bytes(&self, name: &str, wasm: &[u8], path: Option<PathBuf>) -> Result<PluginInfo> {
+        self.add_with(name, wasm, path, AddOptions::default())
+    }
+
+    /// Adds one plugin from its bytes, or with `replace` replaces the
+    /// plugin of that name (see [`Host::replace_bytes`]); with a `config`,
+    /// every instance of it is configured with it.
+    pub fn add_with(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        path: Option<PathBuf>,
+        options: AddOptions,
+    ) -> Result<PluginInfo> {
         self.ensure_open()?;
         check_name(name)?;
-        let plugin = Plugin::load(name, wasm, path, self.load_context(name))?;
-        Ok(self.register(vec![plugin])?.remove(0))
+        let plugin = Plugin::load(name, wasm, path, self.load_context(name, options.config))?;
+        if options.replace {
+            Ok(self.swap_in(plugin))
+        } else {
+            Ok(self.register(vec![plugin])?.remove(0))
+        }
+    }
+
+    /// [`Host::add_with`] from a `.wasm` file (see [`Host::add_file`]).
+    pub fn add_file_with(
+        &self,
+        name: &str,
+        path: &Path,
+        options: AddOptions,
+    ) -> Result<PluginInfo> {
+        self.ensure_open()?;
+        let wasm = read_file(path, self.settings.max_plugin_file_bytes())
+            .map_err(|e| e.with_plugin(name))?;
+        self.add_with(name, &wasm, Some(path.to_path_buf()), options)
     }
 
     /// Adds one plugin from a `.wasm` file: a regular file (symlinks
     /// followed) of at most `maxPluginFileMb`; anything else fails at once.
     pub fn add_file(&self, name: &str, path: &Path) -> Result<PluginInfo> {
-        self.ensure_open()?;
-        let wasm = read_file(path, self.settings.max_plugin_file_bytes())
-            .map_err(|e| e.with_plugin(name))?;
-        self.add_bytes(name, &wasm, Some(path.to_path_buf()))
+        self.add_file_with(name, path, AddOptions::default())
     }
 
     /// Adds one plugin from its bytes, or replaces the plugin of that name
@@ -135,14 +196,20 @@ impl Host {
         wasm: &[u8],
         path: Option<PathBuf>,
     ) -> Result<PluginInfo> {
-        self.ensure_open()?;
-        check_name(name)?;
-        let plugin = Arc::new(Plugin::load(name, wasm, path, self.load_context(name))?);
+        let options = AddOptions {
+            replace: true,
+            config: None,
+        };
+        self.add_with(name, wasm, path, options)
+    }
+
+    /// Registers `plugin`, retiring the one of its name if there is one.
+    fn swap_in(&self, plugin: Plugin) -> PluginInfo {
+        let name = plugin.name().to_owned();
+        let plugin = Arc::new(plugin);
         let info = plugin.info();
         let mut registry = self.registry.write().unwrap_or_else(|p| p.into_inner());
-        let old = registry
-            .by_name
-            .insert(name.to_owned(), Arc::clone(&plugin));
+        let old = registry.by_name.insert(name, Arc::clone(&plugin));
         match old {
             Some(old) => {
                 old.retire(Retired::Replaced);
@@ -154,18 +221,19 @@ impl Host {
             }
             None => registry.order.push(plugin),
         }
-        Ok(info)
+        info
     }
 
     /// [`Host::replace_bytes`] from a `.wasm` file.
     pub fn replace_file(&self, name: &str, path: &Path) -> Result<PluginInfo> {
-        self.ensure_open()?;
-        let wasm = read_file(path, self.settings.max_plugin_file_bytes())
-            .map_err(|e| e.with_plugin(name))?;
-        self.replace_bytes(name, &wasm, Some(path.to_path_buf()))
+        let options = AddOptions {
+            replace: true,
+            config: None,
+        };
+        self.add_file_with(name, path, options)
     }
 
-    fn load_context(&self, name: &str) -> LoadContext<'_> {
+    fn load_context(&self, name: &str, config: Option<String>) -> LoadContext<'_> {
         LoadContext {
             settings: &self.settings,
             max_idle_instances: self.workers.threads() + 1,
@@ -174,6 +242,7 @@ impl Host {
                 .memo
                 .clone()
                 .filter(|_| self.settings.memoize.covers(name)),
+            config,
         }
     }
 
@@ -365,6 +434,25 @@ impl Host {
             Ok(())
         }
     }
+}
+
+/// How [`Host::add_with`] adds a plugin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddOptions {
+    /// Replace a plugin of the same name instead of failing with
+    /// DUPLICATE_PLUGIN.
+    pub replace: bool,
+    /// The config (JSON) its `configure` export gets on every new instance.
+    pub config: Option<String>,
+}
+
+/// `"a", "b"`.
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A plugin name must not be empty.

@@ -11,18 +11,22 @@ use crate::store::{Limits, StoreState};
 use crate::trap::classify;
 use crate::wasi::GuestExit;
 
-/// A `(ptr, len)`-returning export taking `(ptr, len)`, in either result form.
+/// A `(ptr, len)`-returning export taking `(ptr, len)`, in any result form.
 #[derive(Clone)]
 pub enum BufferFunc {
     Packed(TypedFunc<(i32, i32), i64>),
     Pair(TypedFunc<(i32, i32), (i32, i32)>),
+    /// `(retptr, ptr, len)`, the result stored at `retptr`.
+    Retptr(TypedFunc<(i32, i32, i32), ()>),
 }
 
-/// A `(ptr, len)`-returning export taking nothing, in either result form.
+/// A `(ptr, len)`-returning export taking nothing, in any result form.
 #[derive(Clone)]
 pub enum GetterFunc {
     Packed(TypedFunc<(), i64>),
     Pair(TypedFunc<(), (i32, i32)>),
+    /// `(retptr)`, the result stored at `retptr`.
+    Retptr(TypedFunc<i32, ()>),
 }
 
 /// A ready instance of one plugin.
@@ -75,13 +79,15 @@ impl PluginInstance {
                 PluginError::new(ErrorCode::MissingExport, "does not export \"alloc\"")
                     .with_plugin(name)
             })?;
-        let funcs = ExportFuncs {
-            filter: buffer_func(&instance, &mut store, exports, AbiExport::Filter),
-            shortcode: buffer_func(&instance, &mut store, exports, AbiExport::Shortcode),
-            hook: buffer_func(&instance, &mut store, exports, AbiExport::Hook),
-            hooks: getter_func(&instance, &mut store, exports, AbiExport::Hooks),
-            last_error: getter_func(&instance, &mut store, exports, AbiExport::LastError),
-        };
+        let mut funcs = ExportFuncs::default();
+        for export in AbiExport::ALL {
+            let at = export as usize;
+            if export.takes_input() {
+                funcs.buffers[at] = buffer_func(&instance, &mut store, exports, export);
+            } else {
+                funcs.getters[at] = getter_func(&instance, &mut store, exports, export);
+            }
+        }
 
         if exports.has_initialize {
             let init = instance
@@ -136,33 +142,22 @@ impl PluginInstance {
     }
 }
 
-/// Typed handles to the ABI exports an instance has.
+/// Typed handles to the ABI exports an instance has, by `AbiExport` index.
+#[derive(Default)]
 pub struct ExportFuncs {
-    pub filter: Option<BufferFunc>,
-    pub shortcode: Option<BufferFunc>,
-    pub hook: Option<BufferFunc>,
-    pub hooks: Option<GetterFunc>,
-    pub last_error: Option<GetterFunc>,
+    buffers: [Option<BufferFunc>; AbiExport::COUNT],
+    getters: [Option<GetterFunc>; AbiExport::COUNT],
 }
 
 impl ExportFuncs {
     /// The handle for a `(ptr, len) -> (ptr, len)` export, if the plugin has it.
     pub fn buffer(&self, export: AbiExport) -> Option<&BufferFunc> {
-        match export {
-            AbiExport::Filter => self.filter.as_ref(),
-            AbiExport::Shortcode => self.shortcode.as_ref(),
-            AbiExport::Hook => self.hook.as_ref(),
-            AbiExport::Hooks | AbiExport::LastError => None,
-        }
+        self.buffers[export as usize].as_ref()
     }
 
     /// The handle for a `() -> (ptr, len)` export, if the plugin has it.
     pub fn getter(&self, export: AbiExport) -> Option<&GetterFunc> {
-        match export {
-            AbiExport::Hooks => self.hooks.as_ref(),
-            AbiExport::LastError => self.last_error.as_ref(),
-            _ => None,
-        }
+        self.getters[export as usize].as_ref()
     }
 }
 
@@ -182,6 +177,10 @@ fn buffer_func(
             .get_typed_func(&mut *store, name)
             .ok()
             .map(BufferFunc::Pair),
+        ResultForm::Retptr => instance
+            .get_typed_func(&mut *store, name)
+            .ok()
+            .map(BufferFunc::Retptr),
     }
 }
 
@@ -201,5 +200,9 @@ fn getter_func(
             .get_typed_func(&mut *store, name)
             .ok()
             .map(GetterFunc::Pair),
+        ResultForm::Retptr => instance
+            .get_typed_func(&mut *store, name)
+            .ok()
+            .map(GetterFunc::Retptr),
     }
 }

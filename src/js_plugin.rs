@@ -19,6 +19,7 @@ use crate::binding::marked_message;
 use crate::completions::CompletionQueue;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
+use crate::filter_args::wrap_input;
 use crate::host::{check_output, Host};
 use crate::instance::PluginInstance;
 use crate::js_string::{check_length, create_js_string, OutputError};
@@ -26,7 +27,12 @@ use crate::plugin::Plugin;
 use crate::workers::run_caught;
 
 /// The exports JS calls by number, in the order of [`callable_exports`].
-pub const CALLABLE: [AbiExport; 3] = [AbiExport::Filter, AbiExport::Shortcode, AbiExport::Hook];
+pub const CALLABLE: [AbiExport; 4] = [
+    AbiExport::Filter,
+    AbiExport::Shortcode,
+    AbiExport::Hook,
+    AbiExport::FilterArgs,
+];
 
 /// The names of [`CALLABLE`], for the JS layer's numbering.
 pub fn callable_exports() -> Vec<&'static str> {
@@ -115,6 +121,9 @@ unsafe extern "C" fn release_input_memory(
     drop(unsafe { Rc::from_raw(hint as *const InputMemory) });
 }
 
+/// A `filter_args` input buffer grown past this is dropped after its call.
+const KEEP_WRAPPED_BYTES: usize = 4 << 20;
+
 pub struct JsPlugin {
     host: Arc<Host>,
     input: InputBuffer,
@@ -126,6 +135,8 @@ pub struct JsPlugin {
     local: RefCell<Option<PluginInstance>>,
     /// Reused for outputs that are not ASCII (see `create_js_string`).
     units: RefCell<Vec<u16>>,
+    /// Reused for the input JSON of `filter_args` (see `Args::with_input`).
+    wrapped: RefCell<Vec<u8>>,
 }
 
 impl JsPlugin {
@@ -144,14 +155,24 @@ impl JsPlugin {
             completions,
             local: RefCell::new(None),
             units: RefCell::new(Vec::new()),
+            wrapped: RefCell::new(Vec::new()),
         }
     }
 
-    /// `{ call, inline, start }` as JS functions bound to this handle.
+    /// `{ call, inline, start, hasFilter, hasFilterArgs }`: the functions
+    /// bound to this handle, and which filter exports the plugin has (the
+    /// JS layer picks `filter` or `filter_args` by them).
     ///
     /// # Safety
     /// `env` must be the live environment of the current JS-thread call.
     pub unsafe fn into_js(self, env: sys::napi_env) -> napi::Result<sys::napi_value> {
+        let flags = [
+            (c"hasFilter", self.plugin.has_export(AbiExport::Filter)),
+            (
+                c"hasFilterArgs",
+                self.plugin.has_export(AbiExport::FilterArgs),
+            ),
+        ];
         let handle = Rc::new(self);
         let mut object = ptr::null_mut();
         // SAFETY: `env` is live (the caller's contract); each function gets
@@ -169,6 +190,16 @@ impl JsPlugin {
                     object,
                     name.as_ptr(),
                     function,
+                ))?;
+            }
+            for (name, flag) in flags {
+                let mut value = ptr::null_mut();
+                check(sys::napi_get_boolean(env, flag, &mut value))?;
+                check(sys::napi_set_named_property(
+                    env,
+                    object,
+                    name.as_ptr(),
+                    value,
                 ))?;
             }
         }
@@ -299,6 +330,9 @@ struct Args<'a> {
     len: usize,
     export: AbiExport,
     id: u32,
+    /// `filter_args`: the bytes of the arguments' JSON array, right after
+    /// the input in the buffer; 0 = no arguments (`[]`).
+    args_len: usize,
 }
 
 impl Args<'_> {
@@ -307,20 +341,59 @@ impl Args<'_> {
         unsafe { self.memory.input(self.len) }
             .ok_or_else(|| bad_args("the input length is past the input buffer"))
     }
+
+    /// The input, and for `filter_args` wrapped as its JSON
+    /// `{"input": ..., "args": ...}` into `wrapped`, handed to `call`.
+    #[inline]
+    fn with_input<T>(&self, call: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+        if self.export != AbiExport::FilterArgs {
+            return call(self.input()?);
+        }
+        self.with_wrapped_input(call)
+    }
+
+    #[inline(never)]
+    fn with_wrapped_input<T>(&self, call: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+        let input = self.input()?;
+        // SAFETY: as in `input`.
+        let both = unsafe { self.memory.input(self.len + self.args_len) }
+            .ok_or_else(|| bad_args("the arguments' length is past the input buffer"))?;
+        let args = match &both[self.len..] {
+            [] => "[]",
+            json => std::str::from_utf8(json).map_err(|_| bad_args("arguments not UTF-8"))?,
+        };
+        let mut wrapped = self
+            .handle
+            .wrapped
+            .try_borrow_mut()
+            .map_err(|_| bad_args("re-entered"))?;
+        wrap_input(&String::from_utf8_lossy(input), args, &mut wrapped);
+        let result = call(&wrapped);
+        if wrapped.capacity() > KEEP_WRAPPED_BYTES {
+            *wrapped = Vec::new(); // grown for one big input
+        }
+        result
+    }
 }
 
 fn bad_args(what: &str) -> PluginError {
     PluginError::new(ErrorCode::Internal, format!("plugin function: {what}"))
 }
 
-/// Reads `(len: number, export: number[, id: number])`.
+/// Reads `(len: number, export: number[, argsLen: number])` (`N` = 3: `call`,
+/// `inline`) or `(len, export, id[, argsLen])` (`N` = 4: `start`). Asking
+/// Node-API for no more arguments than the function takes keeps the no-args
+/// call as cheap as before `argsLen`.
 ///
 /// # Safety
 /// `env` and `info` are those of the current callback, whose data is a live
 /// `JsPlugin` (kept alive by the function being called).
-unsafe fn read_args<'a>(env: sys::napi_env, info: sys::napi_callback_info) -> Result<Args<'a>> {
-    let mut argc = 3usize;
-    let mut argv = [ptr::null_mut(); 3];
+unsafe fn read_args<'a, const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Result<Args<'a>> {
+    let mut argc = N;
+    let mut argv = [ptr::null_mut(); N];
     let mut data = ptr::null_mut();
     // SAFETY: per this function's contract.
     unsafe {
@@ -345,10 +418,17 @@ unsafe fn read_args<'a>(env: sys::napi_env, info: sys::napi_callback_info) -> Re
         let (Some(len), Some(export)) = (number(argv[0]), number(argv[1])) else {
             return Err(bad_args("expected numbers"));
         };
-        let id = if argc >= 3 {
-            number(argv[2]).unwrap_or(0)
+        let extra = |at: usize| {
+            if argc > at {
+                number(argv[at]).unwrap_or(0)
+            } else {
+                0
+            }
+        };
+        let (id, args_len) = if N == 4 {
+            (extra(2), extra(3))
         } else {
-            0
+            (0, extra(2))
         };
         let export = *CALLABLE
             .get(export as usize)
@@ -360,11 +440,16 @@ unsafe fn read_args<'a>(env: sys::napi_env, info: sys::napi_callback_info) -> Re
             len: len as usize,
             export,
             id,
+            args_len: args_len as usize,
         })
     }
 }
 
-/// `call(len, export)`: the output string, with the whole time limit;
+/// The most arguments `call` and `inline` take, and `start`.
+const CALL_ARGS: usize = 3;
+const START_ARGS: usize = 4;
+
+/// `call(len, export[, argsLen])`: the output string, with the whole time limit;
 /// throws a marked error.
 unsafe extern "C" fn call_callback(
     env: sys::napi_env,
@@ -372,8 +457,8 @@ unsafe extern "C" fn call_callback(
 ) -> sys::napi_value {
     guarded(env, || {
         // SAFETY: the callback's own env and info.
-        let args = unsafe { read_args(env, info) }?;
-        let made = args.handle.call(env, args.export, args.input()?, 0)?;
+        let args = unsafe { read_args::<CALL_ARGS>(env, info) }?;
+        let made = args.with_input(|input| args.handle.call(env, args.export, input, 0))?;
         Ok(made.unwrap_or_else(|| undefined(env)))
     })
 }
@@ -386,22 +471,25 @@ unsafe extern "C" fn inline_callback(
 ) -> sys::napi_value {
     guarded(env, || {
         // SAFETY: the callback's own env and info.
-        let args = unsafe { read_args(env, info) }?;
+        let args = unsafe { read_args::<CALL_ARGS>(env, info) }?;
         let budget = args.handle.inline_ms.max(1);
-        let made = args.handle.call(env, args.export, args.input()?, budget)?;
+        let made = args.with_input(|input| args.handle.call(env, args.export, input, budget))?;
         Ok(made.unwrap_or_else(|| undefined(env)))
     })
 }
 
-/// `start(len, export, id)`: queues the call on a worker.
+/// `start(len, export, id[, argsLen])`: queues the call on a worker.
 unsafe extern "C" fn start_callback(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     guarded(env, || {
         // SAFETY: the callback's own env and info.
-        let args = unsafe { read_args(env, info) }?;
-        args.handle.start(args.export, args.input()?, args.id);
+        let args = unsafe { read_args::<START_ARGS>(env, info) }?;
+        args.with_input(|input| {
+            args.handle.start(args.export, input, args.id);
+            Ok(())
+        })?;
         Ok(undefined(env))
     })
 }

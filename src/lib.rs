@@ -10,7 +10,8 @@
 //! (one instance and the call protocol); `cache` and `compiled` (a compiled
 //! plugin, shared); `pool`, `memo`, `output` and `plugin` (a live plugin);
 //! `workers`, `completions` and `host`; then `binding`. `validate` (the
-//! structural checks before compiling) depends only on `error`.
+//! structural checks before compiling) depends only on `error`;
+//! `filter_args` (the input JSON of `filter_args`) on nothing.
 //!
 //! # Call paths
 //!
@@ -68,6 +69,7 @@ pub mod engine;
 pub mod error;
 pub mod exports;
 pub mod files;
+pub mod filter_args;
 pub mod hook_output;
 pub mod host;
 pub mod imports;
@@ -95,6 +97,6 @@ mod js_string;
 
 pub use error::{ErrorCode, PluginError};
 pub use exports::{AbiExport, ResultForm};
-pub use host::Host;
+pub use host::{AddOptions, Host};
 pub use plugin::PluginInfo;
 pub use settings::{Memoize, Settings};

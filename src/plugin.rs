@@ -26,6 +26,9 @@ pub struct LoadContext<'a> {
     pub cache: Option<&'a ModuleCache>,
     /// The host's memo, if this plugin's outputs are to be memoized.
     pub memo: Option<Arc<Memo>>,
+    /// The plugin's config as JSON, handed to `configure` on every new
+    /// instance; `None` when none was given.
+    pub config: Option<String>,
 }
 
 /// What `plugins()` tells about a plugin.
@@ -36,8 +39,10 @@ pub struct PluginInfo {
     pub exports: Vec<String>,
     pub hooks: Vec<String>,
     pub wasi: bool,
-    /// `"i64"` or `"multi-value"`; `None` when it has no ABI export.
+    /// `"i64"`, `"multi-value"` or `"retptr"`; `None` when it has no ABI export.
     pub results: Option<&'static str>,
+    /// Whether it was given a config.
+    pub configured: bool,
     /// Size of the wasm file in bytes.
     pub size: usize,
     /// Whether the compiled-module cache had it.
@@ -57,6 +62,11 @@ pub struct Plugin {
     pool: InstancePool,
     output: Option<OutputLog>,
     memo: Option<Arc<Memo>>,
+    /// Its config (JSON), handed to `configure` on every new instance.
+    config: Option<String>,
+    /// What memo keys name it by: its name, and its config when it has one
+    /// (a plugin replaced with another config must not get the old outputs).
+    memo_id: String,
     /// Set when the host closes or the plugin is replaced: handles held
     /// elsewhere stop serving (a [`Retired`] as u8; 0 = serving).
     retired: AtomicU8,
@@ -92,7 +102,13 @@ impl Plugin {
         let settings = context.settings;
         let limits = settings.limits();
         let mut compiled = CompiledPlugin::compile(wasm, context.cache)?;
-        let mut first = compiled.instantiate(name, limits, settings.capture_output)?;
+        compiled.check_config(context.config.as_deref())?;
+        let mut first = compiled.instantiate(
+            name,
+            limits,
+            settings.capture_output,
+            context.config.as_deref(),
+        )?;
         compiled.read_hooks(&mut first)?;
         let plugin = Plugin {
             name: name.to_owned(),
@@ -103,6 +119,16 @@ impl Plugin {
             pool: InstancePool::new(context.max_idle_instances, settings.recycle_policy()),
             output: settings.capture_output.map(OutputLog::new),
             memo: context.memo,
+            memo_id: match &context.config {
+                // The config's hash, so a big config is not hashed again on
+                // every memoized call.
+                Some(config) => format!(
+                    "{name}\0config\0{}",
+                    blake3::hash(config.as_bytes()).to_hex()
+                ),
+                None => name.to_owned(),
+            },
+            config: context.config,
             retired: AtomicU8::new(0),
         };
         plugin.collect_output(&mut first);
@@ -117,6 +143,13 @@ impl Plugin {
 
     pub fn hooks(&self) -> &[String] {
         &self.compiled.hooks
+    }
+
+    /// The config (JSON) its instances were given through `configure`;
+    /// `None` when it has none. Anything that remembers outputs across
+    /// loads must key them by this too.
+    pub fn config_json(&self) -> Option<&str> {
+        self.config.as_deref()
     }
 
     pub fn has_export(&self, export: AbiExport) -> bool {
@@ -137,6 +170,7 @@ impl Plugin {
             hooks: compiled.hooks.clone(),
             wasi: compiled.wasi,
             results: compiled.exports.result_form().map(|f| f.as_str()),
+            configured: self.config.is_some(),
             size: compiled.size,
             cache: compiled.cache,
             compile_ms: compiled.compile_ms,
@@ -173,7 +207,7 @@ impl Plugin {
             return Err(err);
         }
         if let Some(memo) = &self.memo {
-            let key = Memo::key(&self.name, export, input);
+            let key = Memo::key(&self.memo_id, export, input);
             if let Some(output) = memo.get(&key) {
                 return take(output.as_bytes()).map_err(|e| e.with_plugin(&self.name));
             }
@@ -295,7 +329,7 @@ impl Plugin {
         let Some(memo) = &self.memo else {
             return compute();
         };
-        let key = Memo::key(&self.name, export, input);
+        let key = Memo::key(&self.memo_id, export, input);
         if let Some(output) = memo.get(&key) {
             return Ok(output);
         }
@@ -318,7 +352,11 @@ impl Plugin {
     }
 
     fn instantiate(&self) -> Result<PluginInstance> {
-        self.compiled
-            .instantiate(&self.name, self.limits, self.capture_output)
+        self.compiled.instantiate(
+            &self.name,
+            self.limits,
+            self.capture_output,
+            self.config.as_deref(),
+        )
     }
 }
