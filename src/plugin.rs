@@ -11,7 +11,7 @@ use crate::compiled::CompiledPlugin;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
 use crate::instance::PluginInstance;
-use crate::memo::Memo;
+use crate::memo::{Memo, MemoScope, PluginMemo};
 use crate::output::{CapturedOutput, OutputLog};
 use crate::pool::{Checkout, InstancePool, PoolStats};
 use crate::settings::Settings;
@@ -56,7 +56,7 @@ pub struct Plugin {
     capture_output: Option<usize>,
     pool: InstancePool,
     output: Option<OutputLog>,
-    memo: Option<Arc<Memo>>,
+    memo: Option<PluginMemo>,
     /// Set when the host closes or the plugin is replaced: handles held
     /// elsewhere stop serving (a [`Retired`] as u8; 0 = serving).
     retired: AtomicU8,
@@ -94,6 +94,9 @@ impl Plugin {
         let mut compiled = CompiledPlugin::compile(wasm, context.cache)?;
         let mut first = compiled.instantiate(name, limits, settings.capture_output)?;
         compiled.read_hooks(&mut first)?;
+        // MERGE(abi): the plugin's config bytes go here (`None` = no config),
+        // e.g. `config.as_deref().map(str::as_bytes)`; the only call site.
+        let memo_scope = MemoScope::new(&compiled.module_hash, None);
         let plugin = Plugin {
             name: name.to_owned(),
             path,
@@ -102,7 +105,7 @@ impl Plugin {
             capture_output: settings.capture_output,
             pool: InstancePool::new(context.max_idle_instances, settings.recycle_policy()),
             output: settings.capture_output.map(OutputLog::new),
-            memo: context.memo,
+            memo: context.memo.map(|memo| PluginMemo::new(memo, memo_scope)),
             retired: AtomicU8::new(0),
         };
         plugin.collect_output(&mut first);
@@ -173,7 +176,7 @@ impl Plugin {
             return Err(err);
         }
         if let Some(memo) = &self.memo {
-            let key = Memo::key(&self.name, export, input);
+            let key = memo.key(export, input);
             if let Some(output) = memo.get(&key) {
                 return take(output.as_bytes()).map_err(|e| e.with_plugin(&self.name));
             }
@@ -295,7 +298,7 @@ impl Plugin {
         let Some(memo) = &self.memo else {
             return compute();
         };
-        let key = Memo::key(&self.name, export, input);
+        let key = memo.key(export, input);
         if let Some(output) = memo.get(&key) {
             return Ok(output);
         }

@@ -1,0 +1,596 @@
+//! The disk memo (`memoize: { dir }`): memoized outputs kept in a folder,
+//! so the next build of an unchanged site finds them.
+//!
+//! * **Entries.** One file per output, named by its key in hex
+//!   (`<64 hex>.memo`), sealed like a compiled-module cache entry (`sealed`:
+//!   the output, the key it was written for, a BLAKE3 checksum, a magic with
+//!   the format's version) and written the same way: a private temporary
+//!   file renamed into place, so a reader never sees half an entry and two
+//!   builds writing the same entry at once are harmless. A torn, truncated,
+//!   corrupt or foreign entry (another format or version, or written for
+//!   another key and copied or renamed over this name) is a miss; the output
+//!   is computed again and the entry rewritten. Only regular files are read.
+//! * **Index.** The folder is listed once, when the host starts: an
+//!   in-memory index of the keys present, their sizes and their order of
+//!   use. A miss then costs a map lookup and no system call, on whatever
+//!   thread asked (the JS thread for sync and inline calls). A hit costs one
+//!   open, one read and one close. Entries another build writes after this
+//!   host started are not in its index: it computes them once more and
+//!   rewrites them (same bytes; renames are atomic).
+//! * **Writes** run on one background thread, fed through a bounded queue, so
+//!   a miss on the JS thread does not wait for the file system (a full queue
+//!   makes the caller wait: memory stays bounded). No `fsync`: after a
+//!   machine crash an entry may be torn, and its checksum then makes it a
+//!   miss. `flush` (from `stats` and the host's `close`) waits for the queue.
+//! * **Eviction.** The folder is bounded by `mb`: least recently used first,
+//!   where "used" is the file's modification time. A hit sets it to now
+//!   (once per entry per host, on the file already open), so across builds
+//!   the entries a build still uses outlive those it no longer does. The
+//!   bound is kept when the index is loaded (a folder over budget is trimmed
+//!   at start) and after each write. Two builds writing at once each keep it
+//!   over what they know, so together they can pass it until the next start
+//!   trims the folder. A small index file was the alternative: it would have
+//!   to be locked and rewritten by every build, and could itself be torn;
+//!   the files' own times cannot disagree with the files.
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use lru::LruCache;
+
+use crate::files::open_regular;
+use crate::memo::MemoKey;
+use crate::sealed::{self, Durability, TEMP_SUFFIX, TRAILER_LEN};
+
+/// The last bytes of every entry: the format and its version.
+const MAGIC: &[u8; 8] = b"ALLOYMO1";
+/// The extension of an entry's file.
+const EXTENSION: &str = ".memo";
+/// Writes that may wait in the queue before a caller waits for the writer.
+const QUEUE_LEN: usize = 256;
+/// A temporary file older than this was left by a build that died while
+/// writing; it is removed when the folder is listed.
+const STALE_TEMP: Duration = Duration::from_secs(3600);
+
+/// The counters of a disk memo.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiskMemoStats {
+    /// Entries in the index, and their bytes on disk.
+    pub entries: u64,
+    pub bytes: u64,
+    /// Lookups answered from the folder, and those it could not answer (no
+    /// entry, or one that was unreadable, damaged or foreign).
+    pub hits: u64,
+    pub misses: u64,
+    /// Entries written, and writes that failed.
+    pub writes: u64,
+    pub errors: u64,
+    /// Why the last write failed, when one did.
+    pub last_error: Option<String>,
+}
+
+pub struct DiskMemo {
+    shared: Arc<Shared>,
+    /// Started by the first write.
+    writer: Mutex<Option<Writer>>,
+}
+
+struct Shared {
+    dir: PathBuf,
+    limit_bytes: u64,
+    state: Mutex<State>,
+}
+
+struct State {
+    /// The entries present, least recently used first.
+    index: LruCache<MemoKey, Entry>,
+    bytes: u64,
+    /// Keys queued for writing.
+    pending: HashSet<MemoKey>,
+    stats: DiskMemoStats,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    size: u64,
+    /// Its modification time is already this host's (written or touched).
+    touched: bool,
+}
+
+struct Writer {
+    queue: SyncSender<Job>,
+    thread: JoinHandle<()>,
+}
+
+enum Job {
+    Write(MemoKey, String),
+    Flush(mpsc::Sender<()>),
+}
+
+impl DiskMemo {
+    /// Opens (creating it when missing) the folder `dir` holding at most
+    /// `limit_bytes`, lists its entries and trims it to the budget.
+    pub fn open(dir: PathBuf, limit_bytes: u64) -> io::Result<Self> {
+        fs::create_dir_all(&dir)?;
+        let opened_at = SystemTime::now();
+        let mut found = Vec::new();
+        for item in fs::read_dir(&dir)? {
+            let Ok(item) = item else { continue };
+            // Not followed: a symlink or anything but a regular file is not
+            // an entry (and is never opened).
+            let Ok(meta) = item.metadata() else { continue };
+            let name = item.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            if name.ends_with(TEMP_SUFFIX) && meta.is_file() {
+                let age = opened_at.duration_since(modified).unwrap_or_default();
+                if age > STALE_TEMP {
+                    let _ = fs::remove_file(item.path());
+                }
+                continue;
+            }
+            if let (Some(key), true) = (key_of(name), meta.is_file()) {
+                found.push((modified, key, meta.len()));
+            }
+        }
+        found.sort();
+        let mut state = State {
+            index: LruCache::unbounded(),
+            bytes: 0,
+            pending: HashSet::new(),
+            stats: DiskMemoStats::default(),
+        };
+        for (_, key, size) in found {
+            state.index.put(
+                key,
+                Entry {
+                    size,
+                    touched: false,
+                },
+            );
+            state.bytes += size;
+        }
+        let shared = Shared {
+            dir,
+            limit_bytes,
+            state: Mutex::new(state),
+        };
+        let victims = shared.evict(&mut shared.lock());
+        shared.remove(victims);
+        Ok(DiskMemo {
+            shared: Arc::new(shared),
+            writer: Mutex::new(None),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.shared.dir
+    }
+
+    /// The output kept for `key`, if the index has it and its entry is
+    /// whole; an entry that is not is dropped from the index (and rewritten
+    /// by the next `put`).
+    pub fn get(&self, key: &MemoKey) -> Option<String> {
+        let shared = &self.shared;
+        let entry = {
+            let mut state = shared.lock();
+            match state.index.get(key).copied() {
+                Some(entry) => entry,
+                None => {
+                    state.stats.misses += 1;
+                    return None;
+                }
+            }
+        };
+        let read = shared.read(key, !entry.touched);
+        let mut state = shared.lock();
+        match read {
+            Some(output) => {
+                state.stats.hits += 1;
+                if let Some(entry) = state.index.peek_mut(key) {
+                    entry.touched = true;
+                }
+                Some(output)
+            }
+            None => {
+                if let Some(gone) = state.index.pop(key) {
+                    state.bytes -= gone.size;
+                }
+                state.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Queues `output` to be written for `key`, unless the index has it or
+    /// it is already queued, or it alone is over the budget.
+    pub fn put(&self, key: MemoKey, output: &str) {
+        if (output.len() + TRAILER_LEN) as u64 > self.shared.limit_bytes {
+            return;
+        }
+        {
+            let mut state = self.shared.lock();
+            if state.index.contains(&key) || !state.pending.insert(key) {
+                return;
+            }
+        }
+        if self.send(Job::Write(key, output.to_owned())).is_err() {
+            let mut state = self.shared.lock();
+            state.pending.remove(&key);
+            state.stats.errors += 1;
+            state.stats.last_error = Some("the memo's writer thread could not start".into());
+        }
+    }
+
+    /// Waits until every write queued so far is done.
+    pub fn flush(&self) {
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(writer) = writer.as_ref() else {
+            return;
+        };
+        let (done, wait) = mpsc::channel();
+        if writer.queue.send(Job::Flush(done)).is_ok() {
+            let _ = wait.recv();
+        }
+    }
+
+    /// The counters, after the queued writes are done.
+    pub fn stats(&self) -> DiskMemoStats {
+        self.flush();
+        let state = self.shared.lock();
+        DiskMemoStats {
+            entries: state.index.len() as u64,
+            bytes: state.bytes,
+            ..state.stats.clone()
+        }
+    }
+
+    fn send(&self, job: Job) -> Result<(), ()> {
+        // The queue is cloned out, so a caller waiting on a full queue
+        // holds no lock.
+        let queue = {
+            let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            if writer.is_none() {
+                *writer = Some(Writer::start(Arc::clone(&self.shared)).map_err(|_| ())?);
+            }
+            writer.as_ref().expect("started above").queue.clone()
+        };
+        queue.send(job).map_err(|_| ())
+    }
+}
+
+impl Drop for DiskMemo {
+    /// Lets the writer finish the queued writes.
+    fn drop(&mut self) {
+        let writer = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
+        if let Some(Writer { queue, thread }) = writer.take() {
+            drop(queue);
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Writer {
+    fn start(shared: Arc<Shared>) -> io::Result<Self> {
+        let (queue, jobs) = mpsc::sync_channel(QUEUE_LEN);
+        let thread = std::thread::Builder::new()
+            .name("alloy-wasm memo writer".into())
+            .spawn(move || shared.write_all(jobs))?;
+        Ok(Writer { queue, thread })
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The index is a cache of the folder: a panic holding the lock can at
+        // worst make it miss or count wrong.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn path(&self, key: &MemoKey) -> PathBuf {
+        self.dir
+            .join(format!("{}{EXTENSION}", blake3::Hash::from(*key).to_hex()))
+    }
+
+    /// The output of the entry for `key` when it is a regular file, whole,
+    /// written for `key` and UTF-8; sets its modification time to now when
+    /// `touch`.
+    fn read(&self, key: &MemoKey, touch: bool) -> Option<String> {
+        let (file, meta) = open_regular(&self.path(key)).ok()?;
+        if meta.len() > self.limit_bytes {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        (&file)
+            .take(self.limit_bytes)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        let len = sealed::open(&bytes, key, MAGIC)?.len();
+        bytes.truncate(len);
+        let output = String::from_utf8(bytes).ok()?;
+        if touch {
+            touch_file(&file);
+        }
+        Some(output)
+    }
+
+    /// The writer thread: runs the jobs until every queue handle is gone.
+    fn write_all(&self, jobs: Receiver<Job>) {
+        for job in jobs {
+            match job {
+                Job::Write(key, output) => self.write(key, &output),
+                Job::Flush(done) => {
+                    let _ = done.send(());
+                }
+            }
+        }
+    }
+
+    fn write(&self, key: MemoKey, output: &str) {
+        let path = self.path(&key);
+        let written = sealed::write(&path, output.as_bytes(), &key, MAGIC, Durability::Unsynced);
+        let victims = {
+            let mut state = self.lock();
+            state.pending.remove(&key);
+            match written {
+                Ok(()) => {
+                    let size = (output.len() + TRAILER_LEN) as u64;
+                    let entry = Entry {
+                        size,
+                        touched: true,
+                    };
+                    if let Some(old) = state.index.put(key, entry) {
+                        state.bytes -= old.size;
+                    }
+                    state.bytes += size;
+                    state.stats.writes += 1;
+                    self.evict(&mut state)
+                }
+                Err(e) => {
+                    state.stats.errors += 1;
+                    state.stats.last_error = Some(format!(
+                        "could not write the memo entry {}: {e}",
+                        path.display()
+                    ));
+                    Vec::new()
+                }
+            }
+        };
+        self.remove(victims);
+    }
+
+    /// Takes the least recently used entries out of the index until it fits
+    /// the budget; their files are for [`Shared::remove`], after the lock.
+    fn evict(&self, state: &mut State) -> Vec<MemoKey> {
+        let mut victims = Vec::new();
+        while state.bytes > self.limit_bytes {
+            let Some((key, entry)) = state.index.pop_lru() else {
+                break;
+            };
+            state.bytes -= entry.size;
+            victims.push(key);
+        }
+        victims
+    }
+
+    fn remove(&self, victims: Vec<MemoKey>) {
+        for key in victims {
+            // Gone already (another build evicted it) is fine.
+            let _ = fs::remove_file(self.path(&key));
+        }
+    }
+}
+
+/// The key an entry's file name stands for; `None` for any other name.
+fn key_of(name: &str) -> Option<MemoKey> {
+    let hex = name.strip_suffix(EXTENSION)?;
+    if hex.len() != 64 {
+        return None;
+    }
+    blake3::Hash::from_hex(hex).ok().map(|h| *h.as_bytes())
+}
+
+/// Marks `file` as used now, for eviction. Failing (a read-only folder,
+/// a file of another user) only makes it look older.
+fn touch_file(file: &File) {
+    let _ = file.set_modified(SystemTime::now());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("alloy-disk-memo-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn key(n: u32) -> MemoKey {
+        *blake3::hash(&n.to_le_bytes()).as_bytes()
+    }
+
+    #[test]
+    fn entry_names_round_trip() {
+        let k = key(1);
+        let dir = temp_dir("names");
+        let memo = DiskMemo::open(dir.clone(), 1 << 20).unwrap();
+        let path = memo.shared.path(&k);
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert_eq!(key_of(name), Some(k));
+        assert_eq!(key_of("x.memo"), None);
+        assert_eq!(key_of(&name.replace(".memo", ".tmp")), None);
+        drop(memo);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn written_entries_are_found_by_the_next_host() {
+        let dir = temp_dir("persist");
+        let memo = DiskMemo::open(dir.clone(), 1 << 20).unwrap();
+        assert_eq!(memo.get(&key(1)), None);
+        memo.put(key(1), "one");
+        memo.put(key(1), "one"); // queued once
+        let stats = memo.stats();
+        assert_eq!((stats.writes, stats.misses, stats.entries), (1, 1, 1));
+        drop(memo);
+        let again = DiskMemo::open(dir.clone(), 1 << 20).unwrap();
+        assert_eq!(again.get(&key(1)).as_deref(), Some("one"));
+        assert_eq!(again.get(&key(2)), None);
+        let stats = again.stats();
+        assert_eq!((stats.hits, stats.misses, stats.writes), (1, 1, 0));
+        drop(again);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn damaged_or_foreign_entries_are_misses_and_rewritten() {
+        let dir = temp_dir("damaged");
+        let memo = DiskMemo::open(dir.clone(), 1 << 20).unwrap();
+        memo.put(key(1), "one");
+        memo.put(key(2), "two");
+        memo.flush();
+        let path = memo.shared.path(&key(1));
+        let good = fs::read(&path).unwrap();
+        drop(memo);
+        let mut flipped = good.clone();
+        flipped[0] ^= 1;
+        let mut other_magic = good.clone();
+        let last = other_magic.len() - 1;
+        other_magic[last] = b'9';
+        let truncated = good[..good.len() - 1].to_vec();
+        let foreign =
+            fs::read(dir.join(format!("{}.memo", blake3::Hash::from(key(2)).to_hex()))).unwrap();
+        let mut not_utf8 = vec![0xff];
+        not_utf8.extend_from_slice(&key(1));
+        not_utf8.extend_from_slice(&sealed::checksum(&[0xff], &key(1)));
+        not_utf8.extend_from_slice(MAGIC);
+        for damaged in [
+            flipped,
+            other_magic,
+            truncated,
+            foreign,
+            not_utf8,
+            Vec::new(),
+        ] {
+            fs::write(&path, &damaged).unwrap();
+            let memo = DiskMemo::open(dir.clone(), 1 << 20).unwrap();
+            assert_eq!(memo.get(&key(1)), None);
+            memo.put(key(1), "one");
+            let stats = memo.stats();
+            assert_eq!((stats.misses, stats.writes), (1, 1));
+            assert_eq!(fs::read(&path).unwrap(), good, "the entry is rewritten");
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_that_is_not_a_regular_file_is_not_read() {
+        let dir = temp_dir("fifo");
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.memo", blake3::Hash::from(key(1)).to_hex()));
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let memo = DiskMemo::open(dir.clone(), 1 << 20).unwrap();
+        assert_eq!(memo.get(&key(1)), None, "not listed, never opened");
+        memo.put(key(1), "one");
+        assert_eq!(memo.stats().writes, 1);
+        assert!(fs::metadata(&path).unwrap().is_file(), "renamed over it");
+        drop(memo);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn stays_in_budget_evicting_the_least_recently_used() {
+        let dir = temp_dir("evict");
+        let output = "x".repeat(1000);
+        let size = (1000 + TRAILER_LEN) as u64;
+        let memo = DiskMemo::open(dir.clone(), 3 * size).unwrap();
+        for n in 0..3 {
+            memo.put(key(n), &output);
+        }
+        memo.flush();
+        assert!(memo.get(&key(0)).is_some()); // 0 is now the most recent
+        memo.put(key(3), &output); // evicts 1
+        let stats = memo.stats();
+        assert_eq!((stats.entries, stats.bytes), (3, 3 * size));
+        assert!(!memo.shared.path(&key(1)).exists());
+        assert!(memo.shared.path(&key(0)).exists());
+        memo.put(key(9), &"y".repeat(3 * size as usize)); // alone over budget
+        assert_eq!(memo.stats().writes, 4);
+        drop(memo);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_folder_over_budget_is_trimmed_oldest_first_at_open() {
+        let dir = temp_dir("trim");
+        let output = "x".repeat(1000);
+        let size = (1000 + TRAILER_LEN) as u64;
+        let memo = DiskMemo::open(dir.clone(), 10 * size).unwrap();
+        for n in 0..4 {
+            memo.put(key(n), &output);
+        }
+        drop(memo);
+        // Their ages: 3 oldest, then 2, 0, 1 (the most recent).
+        let now = SystemTime::now();
+        for (n, age) in [(3, 40), (2, 30), (0, 20), (1, 10)] {
+            let path = dir.join(format!("{}.memo", blake3::Hash::from(key(n)).to_hex()));
+            let file = File::options().write(true).open(path).unwrap();
+            file.set_modified(now - Duration::from_secs(age)).unwrap();
+        }
+        let stale = dir.join("x.memo.1-1.tmp");
+        fs::write(&stale, b"left by a dead build").unwrap();
+        File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(now - 2 * STALE_TEMP)
+            .unwrap();
+        let fresh = dir.join("y.memo.1-2.tmp");
+        fs::write(&fresh, b"being written").unwrap();
+        let memo = DiskMemo::open(dir.clone(), 2 * size).unwrap();
+        let stats = memo.stats();
+        assert_eq!(stats.entries, 2);
+        assert!(memo.get(&key(0)).is_some() && memo.get(&key(1)).is_some());
+        assert!(memo.get(&key(2)).is_none() && memo.get(&key(3)).is_none());
+        assert!(!memo.shared.path(&key(3)).exists());
+        assert!(!stale.exists(), "a stale temporary file is removed");
+        assert!(fresh.exists(), "a recent one may be another build's");
+        drop(memo);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_hit_marks_the_entry_used_for_the_next_build() {
+        let dir = temp_dir("touch");
+        let memo = DiskMemo::open(dir.clone(), 1 << 20).unwrap();
+        memo.put(key(1), "one");
+        drop(memo);
+        let path = dir.join(format!("{}.memo", blake3::Hash::from(key(1)).to_hex()));
+        let old = SystemTime::now() - Duration::from_secs(3600 * 24);
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let memo = DiskMemo::open(dir.clone(), 1 << 20).unwrap();
+        assert!(memo.get(&key(1)).is_some());
+        let modified = fs::metadata(&path).unwrap().modified().unwrap();
+        assert!(modified > old + Duration::from_secs(3600), "touched");
+        drop(memo);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
