@@ -116,7 +116,7 @@ pub struct NativeMemoStats {
     pub disk_misses: f64,
     pub disk_writes: f64,
     pub disk_errors: f64,
-    pub disk_error: Option<String>,
+    pub disk_error: napi::Either<String, napi::bindgen_prelude::Null>,
 }
 
 /// What `plugins()` reports for one plugin.
@@ -379,7 +379,10 @@ impl NativeHost {
             disk_misses: m.disk.misses as f64,
             disk_writes: m.disk.writes as f64,
             disk_errors: m.disk.errors as f64,
-            disk_error: m.disk.last_error,
+            disk_error: m.disk.last_error.map_or(
+                napi::Either::B(napi::bindgen_prelude::Null),
+                napi::Either::A,
+            ),
         })
     }
 
