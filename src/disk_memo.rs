@@ -245,7 +245,8 @@ impl DiskMemo {
             state.pending.remove(&key);
             state.queued_bytes -= output.len();
             state.stats.errors += 1;
-            state.stats.last_error = Some("the memo's writer thread stopped".into());
+            state.stats.last_error =
+                Some("not written: the memo folder's writer was stopped (host closed)".into());
             self.shared.drained.notify_all();
         }
     }
@@ -259,6 +260,17 @@ impl DiskMemo {
         let (done, wait) = mpsc::channel();
         if writer.queue.send(Job::Flush(done)).is_ok() {
             let _ = wait.recv();
+        }
+    }
+
+    /// Lets the writer finish the queued writes, then stops it. Later
+    /// lookups still read the folder; later writes are dropped (counted in
+    /// `errors`).
+    pub fn close(&self) {
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(Writer { queue, thread }) = writer {
+            drop(queue);
+            let _ = thread.join();
         }
     }
 
@@ -282,13 +294,8 @@ impl DiskMemo {
 }
 
 impl Drop for DiskMemo {
-    /// Lets the writer finish the queued writes.
     fn drop(&mut self) {
-        let writer = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
-        if let Some(Writer { queue, thread }) = writer.take() {
-            drop(queue);
-            let _ = thread.join();
-        }
+        self.close();
     }
 }
 
@@ -515,6 +522,29 @@ mod tests {
         let stats = again.stats();
         assert_eq!((stats.hits, stats.misses, stats.writes), (1, 1, 0));
         drop(again);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn close_writes_what_is_queued_then_writes_nothing() {
+        let dir = temp_dir("close");
+        let memo = DiskMemo::open(dir.clone(), 1 << 20).unwrap();
+        for n in 0..50 {
+            memo.put(key(n), "queued");
+        }
+        memo.close();
+        assert_eq!(
+            memo.shared.lock().stats.writes,
+            50,
+            "all written before close returns"
+        );
+        memo.put(key(99), "late");
+        memo.close(); // twice is fine
+        let stats = memo.stats();
+        assert_eq!((stats.writes, stats.errors), (50, 1));
+        assert!(stats.last_error.unwrap().contains("host closed"));
+        assert_eq!(memo.get(&key(1)).as_deref(), Some("queued"), "still read");
+        drop(memo);
         fs::remove_dir_all(&dir).unwrap();
     }
 

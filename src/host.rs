@@ -349,7 +349,7 @@ impl Host {
         self.closed.store(true, Ordering::Release);
         self.workers.shutdown();
         if let Some(memo) = &self.memo {
-            memo.flush(); // the disk memo's queued writes
+            memo.close(); // writes what the disk memo has queued
         }
         let registry = self.registry.read().unwrap_or_else(|p| p.into_inner());
         for plugin in &registry.order {

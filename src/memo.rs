@@ -220,10 +220,11 @@ impl Memo {
         }
     }
 
-    /// Waits until the folder's queued writes are done.
-    pub fn flush(&self) {
+    /// Waits until the folder's queued writes are done, and stops its
+    /// writer thread (when the host closes).
+    pub fn close(&self) {
         if let Some(disk) = &self.disk {
-            disk.flush();
+            disk.close();
         }
     }
 
