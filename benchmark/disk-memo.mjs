@@ -45,6 +45,13 @@ async function host(options) {
   return h;
 }
 
+/** Microseconds per input of one filterMany over `inputs` (on the workers). */
+async function perInputMany(h, inputs) {
+  const started = process.hrtime.bigint();
+  await h.filterMany(name, inputs);
+  return Number(process.hrtime.bigint() - started) / 1000 / inputs.length;
+}
+
 /** Microseconds per call of filterSync over `inputs`. */
 function perCall(h, inputs) {
   const started = process.hrtime.bigint();
@@ -53,7 +60,7 @@ function perCall(h, inputs) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rows = { call: [], memoryHit: [], diskHit: [], missAndWrite: [], memoryMiss: [] };
+const rows = { call: [], memoryHit: [], diskHit: [], missAndWrite: [], memoryMiss: [], manyCall: [], manyDiskHit: [], listMs: [] };
 for (let round = 0; round < 5; round++) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alloy-disk-memo-bench-'));
   const inputs = Array.from({ length: count }, (_, i) => page(round, i));
@@ -61,6 +68,8 @@ for (let round = 0; round < 5; round++) {
     const plain = await host({});
     plain.filterSync(name, 'warm up');
     rows.call.push(perCall(plain, inputs));
+    await plain.filterMany(name, ['warm up']);
+    rows.manyCall.push(await perInputMany(plain, inputs));
     await plain.close();
 
     const inMemory = await host({ memoize: true });
@@ -77,12 +86,18 @@ for (let round = 0; round < 5; round++) {
 
     timing.createMs.length = 0;
     const reader = await host({ memoize: { dir } });
-    rows.listMs = [...(rows.listMs ?? []), timing.createMs[0]];
+    rows.listMs.push(timing.createMs[0]);
     reader.filterSync(name, 'warm up');
     rows.diskHit.push(perCall(reader, inputs));
     const memo = reader.stats(name).memo;
     if (memo.diskHits !== count + 1) throw new Error(`expected ${count + 1} disk hits (the warm-up too), got ${memo.diskHits}`);
     await reader.close();
+
+    const batch = await host({ memoize: { dir } });
+    await batch.filterMany(name, ['warm up']);
+    rows.manyDiskHit.push(await perInputMany(batch, inputs));
+    if (batch.stats(name).memo.diskHits !== count + 1) throw new Error('expected every batch input from the folder');
+    await batch.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -94,4 +109,5 @@ console.log(`  miss, memory only (memoize: true)  ${fmt(median(rows.memoryMiss))
 console.log(`  miss: call + queued disk write  ${fmt(median(rows.missAndWrite))}`);
 console.log(`  hit from memory                 ${fmt(median(rows.memoryHit))}`);
 console.log(`  hit from the folder             ${fmt(median(rows.diskHit))}`);
+console.log(`  filterMany (${count} inputs, 1 worker thread), per input: calls ${fmt(median(rows.manyCall))}, hits from the folder ${fmt(median(rows.manyDiskHit))}`);
 console.log(`  PluginHost.create listing ${count} entries  ${median(rows.listMs).toFixed(2)} ms`);
