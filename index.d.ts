@@ -105,12 +105,19 @@ export declare function defaultOptions(): Record<string, unknown>
 /** Every error code a `PluginError` can carry. */
 export declare function errorCodes(): Array<string>
 
-/** The memo's counters. */
+/** The memo's counters (the disk* ones are 0 without `memoize: { dir }`). */
 export interface NativeMemoStats {
   entries: number
   bytes: number
   hits: number
   misses: number
+  diskEntries: number
+  diskBytes: number
+  diskHits: number
+  diskMisses: number
+  diskWrites: number
+  diskErrors: number
+  diskError: string | null
 }
 
 /** What a plugin wrote to stdout/stderr since the last `output()` call. */

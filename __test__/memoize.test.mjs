@@ -79,3 +79,31 @@ test('errors are not memoized', async () => {
   await expectCode(() => PluginHost.create({ memoize: 'yes' }), ErrorCodes.INVALID_OPTIONS);
   await expectCode(() => PluginHost.create({ memoizeMb: 0 }), ErrorCodes.INVALID_OPTIONS);
 });
+
+test('a replaced plugin never answers with its predecessor\'s outputs', async () => {
+  // Keys come from the plugin's bytes, not its name.
+  const host = await hostOf(['uppercase'], { memoize: true });
+  try {
+    assert.equal(host.filterSync('uppercase', 'abc'), 'ABC');
+    await host.add('uppercase', path.join(pluginsDir, 'escape-html.wasm'), { replace: true });
+    assert.equal(host.filterSync('uppercase', '<b>'), '&lt;b&gt;');
+    assert.equal(host.filterSync('uppercase', 'abc'), 'abc', 'escape-html ran, not the memo of uppercase');
+  } finally {
+    await host.close();
+  }
+});
+
+test('without a folder the disk counters are zero', async () => {
+  const host = await hostOf(['uppercase'], { memoize: ['uppercase'] });
+  try {
+    host.filterSync('uppercase', 'abc');
+    const memo = host.stats('uppercase').memo;
+    assert.deepEqual(
+      [memo.diskEntries, memo.diskBytes, memo.diskHits, memo.diskMisses, memo.diskWrites, memo.diskErrors, memo.diskError],
+      [0, 0, 0, 0, 0, 0, null],
+    );
+    assert.deepEqual(host.options.memoize, ['uppercase'], 'the array form stays as given');
+  } finally {
+    await host.close();
+  }
+});

@@ -6,7 +6,7 @@
 const path = require('node:path');
 const { NativeHost } = require('./native').binding;
 const { PluginError, ErrorCodes, pluginError, fromNative } = require('./errors');
-const { resolveOptions } = require('./options');
+const { resolveOptions, nativeOptions } = require('./options');
 const { HookRegistry } = require('./hooks');
 const { Completions } = require('./completions');
 const { PluginCalls } = require('./calls');
@@ -72,10 +72,7 @@ class PluginHost {
     }
     const resolved = resolveOptions(hostOptions);
     const completions = new Completions();
-    const native = callNative(() => new NativeHost({
-      ...resolved,
-      cacheDir: resolved.cacheDir === null ? null : path.resolve(resolved.cacheDir),
-    }, completions.settle));
+    const native = callNative(() => new NativeHost(nativeOptions(resolved), completions.settle));
     completions.attach(native);
     return new PluginHost(CONSTRUCT, native, resolved, completions, configs);
   }

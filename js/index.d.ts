@@ -16,9 +16,13 @@ export interface PluginHostOptions {
   recycleAfterCalls?: number;
   /** Keep plugins' stdout/stderr for output(name): true = 64 KiB per stream, a number = that many bytes. Default false. */
   captureOutput?: boolean | number;
-  /** Remember outputs of pure plugins: true for all, or a list of plugin names. Default false. */
-  memoize?: boolean | string[];
-  /** Budget of the memo in MiB. Default 64. */
+  /**
+   * Remember outputs of pure plugins (whose output depends on nothing but their input and config): true for all,
+   * or a list of plugin names, in memory; or { dir, mb?, plugins? } to keep them in the folder `dir` between
+   * builds as well. Default false.
+   */
+  memoize?: boolean | string[] | MemoizeOnDisk;
+  /** Budget of the in-memory memo in MiB. Default 64. */
   memoizeMb?: number;
   /**
    * Largest .wasm file add(name, path) and load(dir) read, in MiB (a larger one is INVALID_MODULE). Only regular
@@ -52,6 +56,36 @@ export interface LoadOptions extends PluginHostOptions {
   plugins?: Record<string, PluginSettings>;
 }
 
+/** memoize's object form: the outputs of `plugins` memoized in memory and kept in the folder `dir` between builds. */
+export interface MemoizeOnDisk {
+  /** The folder, relative to the working directory; created when missing. Share it only with builds you trust. */
+  dir: string;
+  /** Budget of the folder in MiB; the least recently used entries are removed past it. Default 256. */
+  mb?: number;
+  /** The pure plugins: true for all, or their names. Default true. */
+  plugins?: true | string[];
+}
+
+/** The memo's counters, shared by the memoized plugins. */
+export interface MemoStats {
+  /** Outputs in the in-memory memo, and their bytes. */
+  entries: number;
+  bytes: number;
+  /** Calls answered from memory, and lookups memory could not answer. */
+  hits: number;
+  misses: number;
+  /** Entries in the memo folder (memoize: { dir }) as this host knows them, and their bytes; 0 without a folder. */
+  diskEntries: number;
+  diskBytes: number;
+  /** Memory misses answered from the folder, and those it could not answer (no entry, or a damaged one). */
+  diskHits: number;
+  diskMisses: number;
+  /** Entries written to the folder, and writes that failed (diskError says why the last one failed). */
+  diskWrites: number;
+  diskErrors: number;
+  diskError: string | null;
+}
+
 /** What a plugin wrote to stdout/stderr since the last output() call. */
 export interface CapturedOutput {
   stdout: string;
@@ -68,8 +102,8 @@ export interface PluginStats {
   /** Dropped because a call may have left them broken (trap, timeout, memory limit, bad result). */
   instancesDiscarded: number;
   idleInstances: number;
-  /** null when memoize is off. */
-  memo: { entries: number; bytes: number; hits: number; misses: number } | null;
+  /** null when memoize is off. Counting waits for the memo folder's queued writes. */
+  memo: MemoStats | null;
 }
 
 /** What plugins() tells about one plugin. */

@@ -2,6 +2,8 @@
 // Host options: the defaults in one place, and one validation that names
 // every bad option on its own line.
 
+const path = require('node:path');
+
 const { binding: native } = require('./native');
 const { fromNative } = require('./errors');
 
@@ -21,7 +23,9 @@ const { fromNative } = require('./errors');
  *   calls; 0 = never.
  * - captureOutput false: keep plugins' stdout/stderr for host.output(name);
  *   true keeps 64 KiB per stream, a number sets that cap.
- * - memoize false: remember outputs of pure plugins; true or plugin names.
+ * - memoize false: remember outputs of pure plugins; true or plugin names in
+ *   memory, or { dir, mb = 256, plugins = true } to keep them in the folder
+ *   dir (relative to the working directory) between builds too.
  * - memoizeMb 64: size of the memoized outputs' shared LRU.
  */
 const DEFAULT_OPTIONS = Object.freeze(native.defaultOptions());
@@ -42,4 +46,19 @@ function resolveOptions(options) {
   }
 }
 
-module.exports = { DEFAULT_OPTIONS, resolveOptions };
+/**
+ * Resolved options as the native host takes them: the folders made absolute
+ * against the working directory.
+ */
+function nativeOptions(resolved) {
+  const { cacheDir, memoize } = resolved;
+  return {
+    ...resolved,
+    cacheDir: cacheDir === null ? null : path.resolve(cacheDir),
+    memoize: memoize !== null && typeof memoize === 'object' && !Array.isArray(memoize)
+      ? { ...memoize, dir: path.resolve(memoize.dir) }
+      : memoize,
+  };
+}
+
+module.exports = { DEFAULT_OPTIONS, resolveOptions, nativeOptions };

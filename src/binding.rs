@@ -105,13 +105,20 @@ pub struct NativePoolStats {
     pub idle_instances: f64,
 }
 
-/// The memo's counters.
+/// The memo's counters (the disk* ones are 0 without `memoize: { dir }`).
 #[napi(object)]
 pub struct NativeMemoStats {
     pub entries: f64,
     pub bytes: f64,
     pub hits: f64,
     pub misses: f64,
+    pub disk_entries: f64,
+    pub disk_bytes: f64,
+    pub disk_hits: f64,
+    pub disk_misses: f64,
+    pub disk_writes: f64,
+    pub disk_errors: f64,
+    pub disk_error: napi::Either<String, napi::bindgen_prelude::Null>,
 }
 
 /// What `plugins()` reports for one plugin.
@@ -376,6 +383,16 @@ impl NativeHost {
             bytes: m.bytes as f64,
             hits: m.hits as f64,
             misses: m.misses as f64,
+            disk_entries: m.disk.entries as f64,
+            disk_bytes: m.disk.bytes as f64,
+            disk_hits: m.disk.hits as f64,
+            disk_misses: m.disk.misses as f64,
+            disk_writes: m.disk.writes as f64,
+            disk_errors: m.disk.errors as f64,
+            disk_error: m.disk.last_error.map_or(
+                napi::Either::B(napi::bindgen_prelude::Null),
+                napi::Either::A,
+            ),
         })
     }
 

@@ -13,26 +13,23 @@
 //! anew and replaced. Only a regular file is read (a FIFO or device in the
 //! folder cannot hang the load). Writers write a private temporary file and
 //! rename it into place, so a reader never sees half a file, and two
-//! processes writing the same entry at once are harmless.
+//! processes writing the same entry at once are harmless. (The entry format
+//! and the atomic write are `sealed`'s, shared with the disk memo.)
 
-use std::fs::{self, File};
 use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use wasmtime::{Engine, Module};
 
 use crate::error::{one_line, ErrorCode, PluginError, Result};
 use crate::files::open_regular;
+use crate::sealed::{self, Durability, HASH_LEN};
 use crate::validate::{check_structure, LIMITS};
 
 /// The last bytes of every entry, after its checksum. (Version 1 entries had
 /// no module hash; their names differ, so they are never read.)
 const MAGIC: &[u8; 8] = b"ALLOYWC2";
-const HASH_LEN: usize = 32;
-const TRAILER_LEN: usize = 2 * HASH_LEN + MAGIC.len();
 
 /// The BLAKE3 hash of a module's wasm bytes: what an entry records as the
 /// module it was compiled from.
@@ -72,6 +69,9 @@ pub struct CompiledModule {
     pub millis: f64,
     /// Why the cache could not be read or written, when it could not.
     pub cache_error: Option<String>,
+    /// The wasm's hash, when the cache computed it (the disk memo's keys
+    /// reuse it).
+    pub module_hash: Option<ModuleHash>,
 }
 
 /// A cache folder (created on first write).
@@ -123,6 +123,7 @@ pub fn compile(
             outcome: CacheOutcome::Off,
             millis: elapsed_ms(started),
             cache_error: None,
+            module_hash: None,
         });
     };
     let hash = module_hash(wasm);
@@ -133,6 +134,7 @@ pub fn compile(
             outcome: CacheOutcome::Hit,
             millis: elapsed_ms(started),
             cache_error: None,
+            module_hash: Some(hash),
         });
     }
     // Only a module that passed these checks is ever written, and the
@@ -152,6 +154,7 @@ pub fn compile(
         outcome: CacheOutcome::Miss,
         millis,
         cache_error,
+        module_hash: Some(hash),
     })
 }
 
@@ -219,23 +222,7 @@ fn read_entry(engine: &Engine, path: &Path, module: &ModuleHash) -> Option<Modul
 /// The serialized module of an entry whose trailer and checksum are right
 /// and which was compiled from the module of hash `module`.
 pub fn verified_payload<'a>(entry: &'a [u8], module: &ModuleHash) -> Option<&'a [u8]> {
-    let body_len = entry.len().checked_sub(TRAILER_LEN)?;
-    let (body, trailer) = entry.split_at(body_len);
-    let (recorded, trailer) = trailer.split_at(HASH_LEN);
-    let (checksum, magic) = trailer.split_at(HASH_LEN);
-    if magic != MAGIC || recorded != module || checksum != entry_checksum(body, recorded) {
-        return None;
-    }
-    Some(body)
-}
-
-/// The checksum of an entry: over the serialized module and the hash of
-/// the wasm it was compiled from, so neither can be changed alone.
-fn entry_checksum(payload: &[u8], module: &[u8]) -> [u8; HASH_LEN] {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(payload);
-    hasher.update(module);
-    *hasher.finalize().as_bytes()
+    sealed::open(entry, module, MAGIC)
 }
 
 /// Writes an entry atomically: a private temporary file, then a rename.
@@ -243,31 +230,7 @@ fn write_entry(module: &Module, hash: &ModuleHash, path: &Path) -> std::io::Resu
     let payload = module
         .serialize()
         .map_err(|e| std::io::Error::other(format!("{e:#}")))?;
-    let dir = path.parent().expect("an entry path has a folder");
-    fs::create_dir_all(dir)?;
-    let temp = temp_path(path);
-    let written = (|| {
-        let mut file = File::create(&temp)?;
-        file.write_all(&payload)?;
-        file.write_all(hash)?;
-        file.write_all(&entry_checksum(&payload, hash))?;
-        file.write_all(MAGIC)?;
-        file.sync_data()?;
-        fs::rename(&temp, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    written
-}
-
-/// A temporary name beside `path`, unique to this process and write.
-fn temp_path(path: &Path) -> PathBuf {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let mut name = path.file_name().expect("a file name").to_os_string();
-    name.push(format!(".{}-{n}.tmp", std::process::id()));
-    path.with_file_name(name)
+    sealed::write(path, &payload, hash, MAGIC, Durability::Synced)
 }
 
 fn elapsed_ms(started: Instant) -> f64 {
@@ -291,6 +254,8 @@ impl Hasher for Blake3Writer<'_> {
 mod tests {
     use super::*;
     use crate::engine::shared_engine;
+    use crate::sealed::checksum as entry_checksum;
+    use std::fs;
 
     const WAT: &str = r#"(module (memory (export "memory") 1)
         (func (export "alloc") (param i32) (result i32) i32.const 16))"#;

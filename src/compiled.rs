@@ -4,7 +4,7 @@
 
 use wasmtime::InstancePre;
 
-use crate::cache::{compile, CacheOutcome, ModuleCache};
+use crate::cache::{compile, module_hash, CacheOutcome, ModuleCache, ModuleHash};
 use crate::engine::shared_engine;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::{AbiExport, ExportTable};
@@ -27,6 +27,8 @@ pub struct CompiledPlugin {
     pub compile_ms: f64,
     /// Why the cache could not be written, if it could not.
     pub cache_error: Option<String>,
+    /// The BLAKE3 hash of the wasm (the memo's keys start from it).
+    pub module_hash: ModuleHash,
 }
 
 impl CompiledPlugin {
@@ -52,6 +54,7 @@ impl CompiledPlugin {
             cache: compiled.outcome,
             compile_ms: compiled.millis,
             cache_error: compiled.cache_error,
+            module_hash: compiled.module_hash.unwrap_or_else(|| module_hash(wasm)),
         })
     }
 

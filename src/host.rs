@@ -52,10 +52,10 @@ impl Host {
     /// first needs them. The settings are validated (INVALID_OPTIONS).
     pub fn new(settings: &Settings) -> Result<Self> {
         settings.validate()?;
-        let memo = (settings.memoize != Memoize::None).then(|| {
-            let bytes = settings.memoize_mb.saturating_mul(1 << 20);
-            Arc::new(Memo::new(usize::try_from(bytes).unwrap_or(usize::MAX)))
-        });
+        let memo = match settings.memoize {
+            Memoize::None => None,
+            _ => Some(Arc::new(Memo::open(settings)?)),
+        };
         Ok(Host {
             registry: RwLock::new(Registry::default()),
             workers: Workers::new(settings.worker_threads()),
@@ -417,6 +417,9 @@ impl Host {
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
         self.workers.shutdown();
+        if let Some(memo) = &self.memo {
+            memo.close(); // writes what the disk memo has queued
+        }
         let registry = self.registry.read().unwrap_or_else(|p| p.into_inner());
         for plugin in &registry.order {
             plugin.retire(Retired::HostClosed);

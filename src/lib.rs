@@ -4,11 +4,13 @@
 //! `npm run build` with the `napi-binding` feature.
 //!
 //! Modules, from the bottom of the dependency chain up:
-//! `error`, `settings` and `files` (reading paths that may not be plain
-//! files); `wasi` and `store` (what a store carries, the
+//! `error`, `settings`, `files` (reading paths that may not be plain
+//! files) and `sealed` (checksummed entry files, written atomically); `wasi`
+//! and `store` (what a store carries, the
 //! limit and abort errors); `imports`, `trap`, `exports`, `instance` and `abi`
 //! (one instance and the call protocol); `cache` and `compiled` (a compiled
-//! plugin, shared); `pool`, `memo`, `output` and `plugin` (a live plugin);
+//! plugin, shared); `pool`, `memo` with `disk_memo`, `output` and `plugin` (a
+//! live plugin);
 //! `workers`, `completions` and `host`; then `binding`. `validate` (the
 //! structural checks before compiling) depends only on `error`;
 //! `filter_args` (the input JSON of `filter_args`) on nothing.
@@ -65,6 +67,7 @@ pub mod batch;
 pub mod cache;
 pub mod compiled;
 pub mod completions;
+pub mod disk_memo;
 pub mod engine;
 pub mod error;
 pub mod exports;
@@ -78,6 +81,7 @@ pub mod memo;
 pub mod output;
 pub mod plugin;
 pub mod pool;
+pub mod sealed;
 pub mod settings;
 pub mod store;
 pub mod ticks;

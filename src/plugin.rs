@@ -11,7 +11,7 @@ use crate::compiled::CompiledPlugin;
 use crate::error::{ErrorCode, PluginError, Result};
 use crate::exports::AbiExport;
 use crate::instance::PluginInstance;
-use crate::memo::Memo;
+use crate::memo::{Memo, MemoScope, PluginMemo};
 use crate::output::{CapturedOutput, OutputLog};
 use crate::pool::{Checkout, InstancePool, PoolStats};
 use crate::settings::Settings;
@@ -61,12 +61,9 @@ pub struct Plugin {
     capture_output: Option<usize>,
     pool: InstancePool,
     output: Option<OutputLog>,
-    memo: Option<Arc<Memo>>,
+    memo: Option<PluginMemo>,
     /// Its config (JSON), handed to `configure` on every new instance.
     config: Option<String>,
-    /// What memo keys name it by: its name, and its config when it has one
-    /// (a plugin replaced with another config must not get the old outputs).
-    memo_id: String,
     /// Set when the host closes or the plugin is replaced: handles held
     /// elsewhere stop serving (a [`Retired`] as u8; 0 = serving).
     retired: AtomicU8,
@@ -110,6 +107,12 @@ impl Plugin {
             context.config.as_deref(),
         )?;
         compiled.read_hooks(&mut first)?;
+        // Memo keys name the plugin by its bytes and its config: a plugin
+        // replaced with other code or another config never gets old outputs.
+        let memo_scope = MemoScope::new(
+            &compiled.module_hash,
+            context.config.as_deref().map(str::as_bytes),
+        );
         let plugin = Plugin {
             name: name.to_owned(),
             path,
@@ -118,16 +121,7 @@ impl Plugin {
             capture_output: settings.capture_output,
             pool: InstancePool::new(context.max_idle_instances, settings.recycle_policy()),
             output: settings.capture_output.map(OutputLog::new),
-            memo: context.memo,
-            memo_id: match &context.config {
-                // The config's hash, so a big config is not hashed again on
-                // every memoized call.
-                Some(config) => format!(
-                    "{name}\0config\0{}",
-                    blake3::hash(config.as_bytes()).to_hex()
-                ),
-                None => name.to_owned(),
-            },
+            memo: context.memo.map(|memo| PluginMemo::new(memo, memo_scope)),
             config: context.config,
             retired: AtomicU8::new(0),
         };
@@ -207,7 +201,7 @@ impl Plugin {
             return Err(err);
         }
         if let Some(memo) = &self.memo {
-            let key = Memo::key(&self.memo_id, export, input);
+            let key = memo.key(export, input);
             if let Some(output) = memo.get(&key) {
                 return take(output.as_bytes()).map_err(|e| e.with_plugin(&self.name));
             }
@@ -329,7 +323,7 @@ impl Plugin {
         let Some(memo) = &self.memo else {
             return compute();
         };
-        let key = Memo::key(&self.memo_id, export, input);
+        let key = memo.key(export, input);
         if let Some(output) = memo.get(&key) {
             return Ok(output);
         }

@@ -31,6 +31,9 @@ pub struct Settings {
     pub cache_dir: Option<PathBuf>,
     /// Which plugins' outputs are memoized.
     pub memoize: Memoize,
+    /// Where memoized outputs are also kept between builds (`memoize`'s
+    /// object form); `None` keeps them in memory only.
+    pub memoize_disk: Option<MemoDisk>,
     /// Budget of the memo, in MiB, shared by the memoized plugins.
     pub memoize_mb: u64,
     /// Largest plugin file `add(name, path)` and `load(dir)` read, in MiB.
@@ -56,6 +59,29 @@ impl Memoize {
     }
 }
 
+/// The disk memo of `memoize: { dir, mb, plugins }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoDisk {
+    /// The folder (absolute once JavaScript has resolved it).
+    pub dir: PathBuf,
+    /// Budget of the folder in MiB.
+    pub mb: u64,
+}
+
+impl MemoDisk {
+    pub fn limit_bytes(&self) -> u64 {
+        self.mb.saturating_mul(1 << 20)
+    }
+}
+
+/// The default budget of the disk memo, in MiB.
+pub const DEFAULT_MEMO_DISK_MB: u64 = 256;
+const MAX_MEMO_DISK_MB: u64 = 1 << 20;
+/// What `memoize` may be, for messages.
+const MEMOIZE_SHAPES: &str =
+    "must be true, false, an array of plugin names, or { dir, mb?, plugins? } to keep the outputs in a folder too";
+const MEMOIZE_KEYS: [&str; 3] = ["dir", "mb", "plugins"];
+
 /// `captureOutput: true` keeps this many bytes of each stream.
 pub const DEFAULT_CAPTURE_BYTES: usize = 64 * 1024;
 
@@ -76,6 +102,7 @@ impl Default for Settings {
             capture_output: None,
             cache_dir: Some(PathBuf::from(".alloy/wasm-cache")),
             memoize: Memoize::None,
+            memoize_disk: None,
             memoize_mb: 64,
             max_plugin_file_mb: DEFAULT_MAX_PLUGIN_FILE_MB,
         }
@@ -126,6 +153,20 @@ impl Settings {
                 bytes.to_string(),
             );
         }
+        if let Some(disk) = &self.memoize_disk {
+            check(
+                (1..=MAX_MEMO_DISK_MB).contains(&disk.mb),
+                "memoize.mb",
+                "must be a whole number of MiB from 1 to 1048576",
+                disk.mb.to_string(),
+            );
+            check(
+                !disk.dir.as_os_str().is_empty(),
+                "memoize.dir",
+                "must be a non-empty folder path",
+                "\"\"".to_owned(),
+            );
+        }
         check(
             (1..=65536).contains(&self.memoize_mb),
             "memoizeMb",
@@ -174,6 +215,7 @@ impl Settings {
                     SetError::Invalid(what) => {
                         format!("option \"{key}\" {what}, got {}", describe(value))
                     }
+                    SetError::Problem(problem) => problem,
                 });
             }
         }
@@ -199,14 +241,82 @@ impl Settings {
                 Some(DEFAULT_CAPTURE_BYTES) => json!(true),
                 Some(bytes) => json!(bytes),
             },
-            "memoize": match &self.memoize {
-                Memoize::None => json!(false),
-                Memoize::All => json!(true),
-                Memoize::Only(names) => json!(names),
-            },
+            "memoize": self.memoize_js(),
             "memoizeMb": self.memoize_mb,
             "maxPluginFileMb": self.max_plugin_file_mb,
         })
+    }
+
+    /// `memoize` as JavaScript gives it: the object form when there is a
+    /// folder, its defaults filled in.
+    fn memoize_js(&self) -> Value {
+        let plugins = match &self.memoize {
+            Memoize::None => json!(false),
+            Memoize::All => json!(true),
+            Memoize::Only(names) => json!(names),
+        };
+        match &self.memoize_disk {
+            None => plugins,
+            Some(disk) => json!({
+                "dir": disk.dir.display().to_string(),
+                "mb": disk.mb,
+                "plugins": plugins,
+            }),
+        }
+    }
+
+    /// `memoize`'s object form: `{ dir, mb?, plugins? }` (`plugins` true, or
+    /// an array of names; default true).
+    fn set_memoize_disk(
+        &mut self,
+        fields: &Map<String, Value>,
+    ) -> std::result::Result<(), SetError> {
+        let mut problems = Vec::new();
+        let mut disk = MemoDisk {
+            dir: PathBuf::new(),
+            mb: DEFAULT_MEMO_DISK_MB,
+        };
+        let mut memoize = Memoize::All;
+        for (key, value) in fields {
+            let bad =
+                |what: &str| format!("option \"memoize.{key}\" {what}, got {}", describe(value));
+            match key.as_str() {
+                "dir" => match value {
+                    Value::String(dir) if !dir.is_empty() => disk.dir = PathBuf::from(dir),
+                    _ => {
+                        problems.push(bad("must be a non-empty folder path, like \".alloy/memo\""))
+                    }
+                },
+                "mb" => match whole(value, MAX_MEMO_DISK_MB).filter(|mb| *mb >= 1) {
+                    Some(mb) => disk.mb = mb,
+                    None => problems.push(bad("must be a whole number of MiB from 1 to 1048576")),
+                },
+                "plugins" => match value {
+                    Value::Bool(true) => memoize = Memoize::All,
+                    Value::Array(_) => match plugin_names(value) {
+                        Some(names) => memoize = Memoize::Only(names),
+                        None => problems.push(bad("must be true or an array of plugin names")),
+                    },
+                    _ => problems.push(bad("must be true or an array of plugin names")),
+                },
+                _ => problems.push(format!(
+                    "option \"memoize\" has unknown key \"{key}\" (known: {})",
+                    MEMOIZE_KEYS.join(", ")
+                )),
+            }
+        }
+        if !fields.contains_key("dir") {
+            problems.push(
+                "option \"memoize\" needs \"dir\" in its object form (the folder that keeps the outputs), like { dir: \".alloy/memo\" }"
+                    .to_owned(),
+            );
+        }
+        if !problems.is_empty() {
+            return Err(SetError::Problem(problems.join("; ")));
+        }
+        self.memoize = memoize;
+        self.memoize_disk = Some(disk);
+        Ok(())
     }
 
     /// The defaults as JavaScript's `DEFAULT_OPTIONS` (where
@@ -303,17 +413,15 @@ impl Settings {
                 }
             }
             "memoize" => {
+                self.memoize_disk = None;
                 self.memoize = match value {
                     Value::Bool(false) => Memoize::None,
                     Value::Bool(true) => Memoize::All,
-                    Value::Array(names) => Memoize::Only(
-                        names
-                            .iter()
-                            .map(|n| n.as_str().filter(|n| !n.is_empty()).map(str::to_owned))
-                            .collect::<Option<Vec<_>>>()
-                            .ok_or(Invalid("must be true, false, or an array of plugin names"))?,
-                    ),
-                    _ => return Err(Invalid("must be true, false, or an array of plugin names")),
+                    Value::Array(_) => {
+                        Memoize::Only(plugin_names(value).ok_or(Invalid(MEMOIZE_SHAPES))?)
+                    }
+                    Value::Object(fields) => return self.set_memoize_disk(fields),
+                    _ => return Err(Invalid(MEMOIZE_SHAPES)),
                 }
             }
             "memoizeMb" => {
@@ -349,6 +457,17 @@ pub const OPTION_NAMES: [&str; 10] = [
 enum SetError {
     Unknown,
     Invalid(&'static str),
+    /// Whole problem texts (an option with parts of its own).
+    Problem(String),
+}
+
+/// An array of non-empty strings.
+fn plugin_names(value: &Value) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|n| n.as_str().filter(|n| !n.is_empty()).map(str::to_owned))
+        .collect()
 }
 
 /// A JSON number that is a whole number from 0 to `max`.
@@ -451,6 +570,106 @@ mod tests {
         assert_eq!(js["captureOutput"], json!(true));
         assert_eq!(js["memoize"], json!(["a"]));
         assert_eq!(js["cacheDir"], Value::Null);
+    }
+
+    #[test]
+    fn memoize_object_form_adds_a_folder() {
+        let s = Settings::from_js(&json!({ "memoize": { "dir": "m" } })).unwrap();
+        assert_eq!(s.memoize, Memoize::All, "plugins default to all");
+        assert_eq!(
+            s.memoize_disk,
+            Some(MemoDisk {
+                dir: PathBuf::from("m"),
+                mb: DEFAULT_MEMO_DISK_MB
+            })
+        );
+        assert_eq!(
+            s.to_js()["memoize"],
+            json!({ "dir": "m", "mb": DEFAULT_MEMO_DISK_MB, "plugins": true })
+        );
+        let again = Settings::from_js(&s.to_js()).unwrap();
+        assert_eq!(
+            (&again.memoize, &again.memoize_disk),
+            (&s.memoize, &s.memoize_disk)
+        );
+        let s = Settings::from_js(&json!({
+            "memoize": { "dir": "/m", "mb": 3, "plugins": ["a", "b"] }, "memoizeMb": 2
+        }))
+        .unwrap();
+        assert_eq!(s.memoize, Memoize::Only(vec!["a".into(), "b".into()]));
+        assert_eq!(s.memoize_disk.as_ref().unwrap().limit_bytes(), 3 << 20);
+        assert_eq!(s.memoize_mb, 2);
+        let again = Settings::from_js(&s.to_js()).unwrap();
+        assert_eq!(
+            (&again.memoize, &again.memoize_disk),
+            (&s.memoize, &s.memoize_disk)
+        );
+        // The other forms keep their meaning and have no folder.
+        for (form, memoize) in [
+            (json!(true), Memoize::All),
+            (json!(false), Memoize::None),
+            (json!(["a"]), Memoize::Only(vec!["a".into()])),
+        ] {
+            let s = Settings::from_js(&json!({ "memoize": form.clone() })).unwrap();
+            assert_eq!((s.memoize.clone(), s.memoize_disk.clone()), (memoize, None));
+            assert_eq!(s.to_js()["memoize"], form);
+        }
+    }
+
+    #[test]
+    fn memoize_object_form_names_every_problem() {
+        for (bad, parts) in [
+            (json!({}), vec!["needs \"dir\""]),
+            (
+                json!({ "dir": "" }),
+                vec!["\"memoize.dir\" must be a non-empty folder path"],
+            ),
+            (json!({ "dir": 3 }), vec!["\"memoize.dir\"", "got 3"]),
+            (
+                json!({ "dir": "m", "mb": 0 }),
+                vec!["\"memoize.mb\" must be a whole number"],
+            ),
+            (json!({ "dir": "m", "mb": 1.5 }), vec!["\"memoize.mb\""]),
+            (
+                json!({ "dir": "m", "plugins": false }),
+                vec!["\"memoize.plugins\" must be true or an array"],
+            ),
+            (
+                json!({ "dir": "m", "plugins": [""] }),
+                vec!["\"memoize.plugins\""],
+            ),
+            (
+                json!({ "dir": "m", "max": 1, "mb": -1 }),
+                vec![
+                    "unknown key \"max\" (known: dir, mb, plugins)",
+                    "\"memoize.mb\"",
+                ],
+            ),
+            (
+                json!("yes"),
+                vec!["option \"memoize\" must be true, false, an array of plugin names, or { dir"],
+            ),
+        ] {
+            let err = Settings::from_js(&json!({ "memoize": bad })).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidOptions);
+            for part in parts {
+                assert!(
+                    err.detail.contains(part),
+                    "{part} missing in {}",
+                    err.detail
+                );
+            }
+        }
+        let err = Settings {
+            memoize_disk: Some(MemoDisk {
+                dir: PathBuf::from("m"),
+                mb: 0,
+            }),
+            ..Settings::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.detail.contains("memoize.mb"), "{}", err.detail);
     }
 
     #[test]
