@@ -177,6 +177,23 @@ test('driven by hand: a plugin folder that cannot be read fails astro:build:star
   await integration.hooks['astro:server:done']({ logger: recordingLogger() });
 });
 
+test('driven by hand: a relative memoize.dir is the site\'s folder, like cacheDir', async () => {
+  const site = tempDir('alloy-astro-unit-');
+  fs.mkdirSync(path.join(site, 'plugins'));
+  fs.copyFileSync(path.join(pluginsDir, 'uppercase.wasm'), path.join(site, 'plugins', 'uppercase.wasm'));
+  const integration = alloyWasm({ cacheDir: null, memoize: { dir: 'memo-folder' } });
+  await integration.hooks['astro:config:setup']({ config: { root: pathToFileURL(`${site}/`) }, updateConfig() {}, logger: recordingLogger() });
+  await integration.hooks['astro:build:start']({ logger: recordingLogger() });
+  try {
+    const host = await getHost();
+    assert.equal(host.filterSync('uppercase', 'memo'), 'MEMO');
+    assert.ok(fs.statSync(path.join(site, 'memo-folder')).isDirectory(), 'the memo folder is made under the site root');
+    assert.equal(fs.existsSync(path.join(process.cwd(), 'memo-folder')), false, 'not under the working directory');
+  } finally {
+    await integration.hooks['astro:server:done']({ logger: recordingLogger() });
+  }
+});
+
 test('page URLs come from output paths', () => {
   assert.equal(urlOf('index.html'), '/');
   assert.equal(urlOf('blog/post/index.html'), '/blog/post/');

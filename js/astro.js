@@ -73,6 +73,10 @@ function alloyWasm(options) {
         session = new Session(path.resolve(root, dir), {
           ...hostOptions,
           cacheDir: typeof hostOptions.cacheDir === 'string' ? path.resolve(root, hostOptions.cacheDir) : hostOptions.cacheDir,
+          // Like cacheDir, the memo folder belongs to the site: relative to Astro's root.
+          memoize: typeof hostOptions.memoize?.dir === 'string'
+            ? { ...hostOptions.memoize, dir: path.resolve(root, hostOptions.memoize.dir) }
+            : hostOptions.memoize,
         }, adapter.hooks, adapter.plugins);
         globalThis[ACTIVE] = session;
         updateConfig({ vite: viteConfig() });
