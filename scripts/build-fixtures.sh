@@ -4,7 +4,8 @@
 #   build/fixtures/broken/   deliberately broken plugins (__test__/fixtures/broken-src/*)
 #   build/fixtures/bench/    the benchmark's plugins (npm run bench): the slugify and
 #                            lazy-images-filter examples, benchmark/plugins/*, and the
-#                            Extism build of the same filters (benchmark/extism/)
+#                            Extism build of the same filters (benchmark/extism/), and the
+#                            markdown example (examples/plugins/rust-markdown, built with cargo)
 # The folders are deleted and recreated, so stale files never survive.
 #
 # Usage: scripts/build-fixtures.sh [--with-c]     (from any directory)
@@ -170,6 +171,14 @@ build_lazy_images_filter() {
   rustc_wasm lazy_images_filter "$EXAMPLES/rust-lazy-images-filter/lazy-images-filter.rs" "$BENCH/lazy-images-filter.wasm"
 }
 build_text_stats() { rustc_wasm text_stats "$ROOT/benchmark/plugins/text-stats.rs" "$BENCH/text-stats.wasm"; }
+# A Cargo project (pulldown-cmark from crates.io, pinned by its Cargo.lock): rustup's cargo.
+build_markdown() {
+  local target="${CARGO_TARGET_DIR:-$ROOT/target}"
+  RUSTFLAGS="--remap-path-prefix=$ROOT/= --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/=" \
+    "${CARGO:-cargo}" build --quiet --release --locked --target wasm32-unknown-unknown \
+    --manifest-path "$EXAMPLES/rust-markdown/Cargo.toml" --target-dir "$target"
+  cp "$target/wasm32-unknown-unknown/release/markdown.wasm" "$BENCH/markdown.wasm"
+}
 build_extism_filters() {
   # @extism/as-pdk: an Extism host has no env.abort, so abort is redirected (--use).
   cd "$ROOT/benchmark/extism"
@@ -184,7 +193,7 @@ trap 'rm -rf "$LOGS"' EXIT
 
 # The steps are independent; asc is the slow one, so run them all in parallel.
 STEPS=(build_word_count build_as_abort build_leaky build_uppercase build_youtube build_lazy_images build_callout build_c build_wat build_reading_time)
-STEPS+=(build_slugify build_lazy_images_filter build_text_stats build_extism_filters)
+STEPS+=(build_slugify build_lazy_images_filter build_text_stats build_extism_filters build_markdown)
 PIDS=()
 for step in "${STEPS[@]}"; do
   ( "$step" ) >"$LOGS/$step.log" 2>&1 &
@@ -232,6 +241,7 @@ report "$BENCH" slugify "Rust filter (benchmark)"
 report "$BENCH" lazy-images-filter "Rust filter (benchmark)"
 report "$BENCH" text-stats "Rust filter (benchmark: load timing)"
 report "$BENCH" extism-filters "Extism plugin, AssemblyScript (benchmark)"
+report "$BENCH" markdown "Rust filter and hook, pulldown-cmark (Cargo; benchmark)"
 # Anything else that got built (a new source in broken-src/) gets its line too.
 for file in "$PLUGINS"/*.wasm "$BROKEN"/*.wasm; do
   case " $REPORTED " in *" $file "*) continue ;; esac
