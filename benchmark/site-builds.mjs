@@ -42,6 +42,7 @@ import { ELEVENTY_VARIANTS, writeEleventySite, buildEleventy } from './sites/ele
 import { ASTRO_POSTS, writeAstroSite, astroCommand } from './sites/astro-site.mjs';
 import { compareMarkup } from './sites/markup.mjs';
 import { siteReport } from './sites/report.mjs';
+import { summarizeProfile } from './sites/cpu-profile.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WASM = path.join(root, 'build/fixtures/bench/markdown.wasm');
@@ -78,7 +79,12 @@ if (args.child) {
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
-  await main();
+  try {
+    await main();
+  } catch (err) {
+    process.stderr.write(`site-builds: ${err.message}\n`);
+    process.exitCode = 1;
+  }
 }
 
 async function main() {
@@ -99,7 +105,9 @@ async function main() {
   try {
     if (sites.includes('eleventy')) results.sites.eleventy = await runSite(eleventySite(eleventyTemp, pages), rounds);
     if (sites.includes('astro')) results.sites.astro = await runSite(astroSite(temp), rounds);
-    if (args['cpu-prof'] && sites.includes('eleventy')) cpuProfiles(eleventySite(eleventyTemp, pages), path.resolve(args['cpu-prof']));
+    if (args['cpu-prof'] && sites.includes('eleventy')) {
+      results.cpuProfiles = cpuProfiles(eleventySite(eleventyTemp, pages), path.resolve(args['cpu-prof']));
+    }
   } finally {
     load.end = loadAverage();
     if (!process.env.ALLOY_BENCH_KEEP) {
@@ -184,14 +192,19 @@ function astroSite(temp) {
       const run = spawnSync(node, astroArgs, { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
       const wallMs = performance.now() - started;
       if (run.status !== 0) throw buildError(`Astro ${variant}`, run);
-      const pass = /(\d+) of (\d+) pages changed and rewritten in (\d+) ms/.exec(run.stdout);
+      // The integration's log line of its hook pass (colours stripped).
+      const log = `${run.stdout}\n${run.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+      const pass = /(\d+) of (\d+) pages changed and rewritten in (\d+) ms/.exec(log);
       return { wallMs, files: countHtml(path.join(dir, 'dist')), hookPassMs: pass ? Number(pass[3]) : null };
     },
   };
 }
 
 function buildError(what, run) {
-  const output = `${run.stdout ?? ''}\n${run.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
+  const all = `${run.stdout ?? ''}\n${run.stderr ?? ''}`.trim().split('\n');
+  // alloy-wasm's own message when there is one, else the end of the output.
+  const ours = [...new Set(all.filter((line) => line.includes('[alloy-wasm]')).map((line) => line.trim()))];
+  const output = (ours.length > 0 ? ours.slice(0, 3) : all.slice(-25)).join('\n');
   const memo = /memoize/.test(output) ? '\n(the disk memo, `memoize: { dir }`, is not in this alloy-wasm yet: run without --memo)' : '';
   return new Error(`${what} build failed (exit ${run.status ?? run.signal}):\n${output}${memo}`);
 }
@@ -207,6 +220,8 @@ async function runSite(site, rounds) {
   }
   const checks = checkOutputs(site, work);
   say(`check: ${checks.identical.join(', ')} wrote byte-identical sites (${checks.files} files); markdown-it vs pulldown-cmark: ${checks.markup.equalAfterRewrites} of ${checks.markup.pages} pages equal after the known rewrites`);
+  // First, so that a host without the memo fails the run at once.
+  const memo = args.memo ? memoRuns(site, rounds, say) : null;
   const runs = Object.fromEntries(site.variants.map((v) => [v, []]));
   for (let round = 0; round < rounds; round++) {
     const order = site.variants.map((_, k) => site.variants[(k + round) % site.variants.length]);
@@ -216,7 +231,6 @@ async function runSite(site, rounds) {
       say(`round ${round + 1}/${rounds} ${variant}: ${seconds(result.wallMs)}${result.ms ? ` (build ${seconds(result.ms)})` : ''}`);
     }
   }
-  const memo = args.memo ? memoRuns(site, rounds, say) : null;
   return { pages: site.pages, checks, runs, memo, summary: summarize(runs) };
 }
 
@@ -283,11 +297,15 @@ function countHtml(dir) {
 /** One build of each Eleventy variant under --cpu-prof (for a look at where the time goes). */
 function cpuProfiles(site, dir) {
   mkdirSync(dir, { recursive: true });
+  const summaries = {};
   for (const variant of site.variants) {
     const work = site.prepare(variant);
     site.profile(variant, work, dir);
-    process.stderr.write(`[eleventy] cpu profile of ${variant}: ${path.join(dir, `eleventy-${variant}.cpuprofile`)}\n`);
+    const file = path.join(dir, `eleventy-${variant}.cpuprofile`);
+    summaries[variant] = { file, load: loadAverage()[0], ...summarizeProfile(file) };
+    process.stderr.write(`[eleventy] cpu profile of ${variant}: ${file}\n`);
   }
+  return summaries;
 }
 
 function seconds(ms) {

@@ -35,6 +35,7 @@ export function siteReport(results, command) {
       ' The Eleventy builds also time themselves from `new Eleventy()` to the end of `write()` ("build").',
   ];
   for (const [name, site] of Object.entries(results.sites)) lines.push('', ...siteSection(name, site));
+  if (results.cpuProfiles) lines.push('', ...profileSection(results.cpuProfiles));
   return `${lines.join('\n')}\n`;
 }
 
@@ -66,5 +67,24 @@ function siteSection(name, site) {
     ...m.differences.map((d) => `  - ${d.name}: ${d.pages} pages`),
   );
   if (m.stillDifferent > 0) lines.push(`  - still different: ${m.stillDifferent} pages, e.g. ${JSON.stringify(m.examples[0])}`);
+  return lines;
+}
+
+/** The --cpu-prof table: main-thread milliseconds by category, one column per variant. */
+export function profileSection(profiles) {
+  const variants = Object.keys(profiles);
+  const categories = [...new Set(variants.flatMap((v) => Object.keys(profiles[v].byCategory)))]
+    .sort((x, y) => (profiles.a?.byCategory[y] ?? 0) - (profiles.a?.byCategory[x] ?? 0));
+  const lines = [
+    '## Where the Eleventy build\'s main thread spends its time (one build each under `node --cpu-prof`)',
+    '',
+    `Self time in ms by what the code belongs to (load average ${variants.map((v) => `${v} ${profiles[v].load}`).join(', ')}).` +
+      ' The host\'s worker threads are not profiled: their work is the main thread\'s idle time.',
+    '',
+    `| | ${variants.join(' | ')} |`,
+    `|---|${variants.map(() => '---:').join('|')}|`,
+  ];
+  for (const category of categories) lines.push(`| ${category} | ${variants.map((v) => Math.round(profiles[v].byCategory[category] ?? 0)).join(' | ')} |`);
+  lines.push(`| total | ${variants.map((v) => Math.round(profiles[v].total)).join(' | ')} |`);
   return lines;
 }
