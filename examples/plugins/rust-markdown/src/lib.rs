@@ -28,8 +28,8 @@ alloy_plugin::hooks!(
         if !payload.contains("<script type=\\\"text/markdown\\\">") {
             return Ok(payload.to_string()); // nothing to render: skip parsing
         }
-        let mut page =
-            json::parse(payload).map_err(|e| format!("markdown: the payload is not JSON ({})", e))?;
+        let mut page = json::parse(payload)
+            .map_err(|e| format!("markdown: the payload is not JSON ({})", e))?;
         if let Some(Value::String(html)) = page.get_mut("html") {
             *html = render_islands(html)?;
         }
@@ -56,9 +56,9 @@ fn render_islands(html: &str) -> Result<String, String> {
     while let Some(start) = rest.find(OPEN) {
         out.push_str(&rest[..start]);
         let body = &rest[start + OPEN.len()..];
-        let end = body.find(CLOSE).ok_or_else(|| {
-            format!("markdown: a {} element has no {}", OPEN, CLOSE)
-        })?;
+        let end = body
+            .find(CLOSE)
+            .ok_or_else(|| format!("markdown: a {} element has no {}", OPEN, CLOSE))?;
         html::push_html(&mut out, Parser::new_ext(&body[..end], options()));
         rest = &body[end + CLOSE.len()..];
     }
