@@ -97,9 +97,8 @@ async function main() {
   const pages = args.quick ? 200 : 2000;
   // Astro's sites inside the repository, so that they resolve markdown-it from its
   // node_modules; Eleventy's outside (Eleventy skips what .gitignore lists, build/ too).
-  const temp = path.join(root, 'build/site-bench');
-  rmSync(temp, { recursive: true, force: true });
-  mkdirSync(temp, { recursive: true });
+  mkdirSync(path.join(root, 'build'), { recursive: true });
+  const temp = mkdtempSync(path.join(root, 'build/site-bench-'));
   const eleventyTemp = mkdtempSync(path.join(os.tmpdir(), 'alloy-site-bench-'));
   const load = { start: loadAverage() };
   const results = { ...describeMachine(load), rounds, wasmBytes: readFileSync(WASM).length, sites: {} };
