@@ -28,6 +28,7 @@
 //   --cpu-prof DIR    one extra Eleventy build per variant under node --cpu-prof, into DIR
 //   --json FILE       default benchmark/results/sites-latest.json
 //   --md FILE         default benchmark/results/sites-latest.md
+//   --from-json FILE  only write the report (--md) again from an earlier run's JSON
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     json: { type: 'string', default: path.join(root, 'benchmark/results/sites-latest.json') },
     md: { type: 'string', default: path.join(root, 'benchmark/results/sites-latest.md') },
+    'from-json': { type: 'string' }, // write the report of an earlier run's JSON again
     // internal: one Eleventy build in this process
     child: { type: 'string' },
     src: { type: 'string' },
@@ -68,7 +70,12 @@ const { values: args } = parseArgs({
   },
 });
 
-if (args.child) {
+if (args['from-json']) {
+  // Only the report again, from the results of an earlier run.
+  const results = JSON.parse(readFileSync(args['from-json'], 'utf8'));
+  writeFileSync(args.md, siteReport(results, results.command));
+  console.log(`written to ${path.relative(process.cwd(), args.md)}`);
+} else if (args.child) {
   const result = await buildEleventy({
     variant: args.child,
     src: args.src,
@@ -115,7 +122,8 @@ async function main() {
       rmSync(eleventyTemp, { recursive: true, force: true });
     }
   }
-  const markdown = siteReport(results, commandLine());
+  results.command = commandLine();
+  const markdown = siteReport(results, results.command);
   console.log(markdown);
   mkdirSync(path.dirname(args.json), { recursive: true });
   writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);
