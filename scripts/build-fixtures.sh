@@ -172,11 +172,19 @@ build_lazy_images_filter() {
 }
 build_text_stats() { rustc_wasm text_stats "$ROOT/benchmark/plugins/text-stats.rs" "$BENCH/text-stats.wasm"; }
 # A Cargo project (pulldown-cmark from crates.io, pinned by its Cargo.lock): rustup's cargo.
+# Cargo names a path dependency outside the workspace by its absolute path, and that name
+# seeds the symbol hashes and so the code order: the .wasm would differ between two
+# checkouts. So cargo builds a copy of the crate that reaches alloy-plugin through a
+# symlink inside it, a path below the workspace root, which cargo names relatively.
 build_markdown() {
-  local target="${CARGO_TARGET_DIR:-$ROOT/target}"
-  RUSTFLAGS="--remap-path-prefix=$ROOT/= --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/=" \
+  local src="$LOGS/rust-markdown" target="${CARGO_TARGET_DIR:-$ROOT/target}"
+  mkdir -p "$src"
+  cp -R "$EXAMPLES/rust-markdown/Cargo.lock" "$EXAMPLES/rust-markdown/src" "$src/"
+  sed 's|path = "../../../crates/alloy-plugin"|path = "alloy-plugin"|' "$EXAMPLES/rust-markdown/Cargo.toml" >"$src/Cargo.toml"
+  ln -s "$ROOT/crates/alloy-plugin" "$src/alloy-plugin"
+  RUSTFLAGS="--remap-path-prefix=$ROOT/= --remap-path-prefix=$src/= --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/=" \
     "${CARGO:-cargo}" build --quiet --release --locked --target wasm32-unknown-unknown \
-    --manifest-path "$EXAMPLES/rust-markdown/Cargo.toml" --target-dir "$target"
+    --manifest-path "$src/Cargo.toml" --target-dir "$target"
   cp "$target/wasm32-unknown-unknown/release/markdown.wasm" "$BENCH/markdown.wasm"
 }
 build_extism_filters() {
