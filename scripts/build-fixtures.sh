@@ -5,7 +5,8 @@
 #   build/fixtures/abi/      test plugins of ABI features (__test__/fixtures/abi-src/*.wat)
 #   build/fixtures/bench/    the benchmark's plugins (npm run bench): the slugify and
 #                            lazy-images-filter examples, benchmark/plugins/*, and the
-#                            Extism build of the same filters (benchmark/extism/)
+#                            Extism build of the same filters (benchmark/extism/), and the
+#                            markdown example (examples/plugins/rust-markdown)
 #   build/fixtures/examples/ the Rust examples that name no other place (the contract
 #                            extensions' examples: truncate, img-attributes, ...)
 # The folders are deleted and recreated, so stale files never survive.
@@ -231,6 +232,7 @@ report "$BENCH" text-stats "Rust filter (benchmark: load timing)"
 report "$BENCH" extism-filters "Extism plugin, AssemblyScript (benchmark)"
 report "$MORE" truncate "Rust filter with arguments (filter_args)"
 report "$MORE" img-attributes "Rust filter the site configures (configure)"
+report "$BENCH" markdown "Rust filter and hook, pulldown-cmark (Cargo; benchmark)"
 # Anything else that got built (a new source in broken-src/ or abi-src/, a new example) gets its line too.
 shopt -s nullglob
 for file in "$PLUGINS"/*.wasm "$BROKEN"/*.wasm "$BENCH"/*.wasm "$MORE"/*.wasm "$ABI"/*.wasm; do
