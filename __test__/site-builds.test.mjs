@@ -62,10 +62,10 @@ test('a --quick Eleventy run: every WebAssembly variant writes the same site, an
     });
     const results = JSON.parse(readFileSync(json, 'utf8'));
     const { checks, summary, runs } = results.sites.eleventy;
-    assert.deepEqual(checks.identical, ['b', 'c-sync', 'c', 'c-hook']);
+    assert.deepEqual(checks.identical, ['b', 'c-sync', 'c', 'c-hook', 'c-par']);
     assert.equal(checks.files, 201);
     assert.equal(checks.markup.equalAfterRewrites, 201);
-    assert.deepEqual(Object.keys(summary), ['a', 'b', 'c-sync', 'c', 'c-hook']);
+    assert.deepEqual(Object.keys(summary), ['a', 'b', 'c-sync', 'c', 'c-hook', 'c-par']);
     for (const list of Object.values(runs)) assert.equal(list[0].files, 201);
     const report = readFileSync(md, 'utf8');
     assert.match(report, /## Eleventy, 200 Markdown pages/);

@@ -13,6 +13,8 @@
 //           worker threads, and Eleventy renders pages concurrently
 //   c-hook  the adapter's onContentTransformed hook: the library only wraps the
 //           Markdown in <script type="text/markdown">, which the plugin's hook renders
+//   c-par   the same hook with the adapter's `parallel: true`: one pass over the
+//           written pages at eleventy.after, spread over the worker threads
 //   none    no Markdown rendering at all (the text as it is): Eleventy's own cost,
 //           for the profile (--profile)
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,8 +22,8 @@ import path from 'node:path';
 
 import { markdownPages } from './content.mjs';
 
-export const ELEVENTY_VARIANTS = ['a', 'b', 'c-sync', 'c', 'c-hook', 'none'];
-const ADAPTER = new Set(['c-sync', 'c', 'c-hook']);
+export const ELEVENTY_VARIANTS = ['a', 'b', 'c-sync', 'c', 'c-hook', 'c-par', 'none'];
+const ADAPTER = new Set(['c-sync', 'c', 'c-hook', 'c-par']);
 
 /** Writes the site's sources into `src`. */
 export function writeEleventySite(src, count) {
@@ -76,6 +78,7 @@ export async function buildEleventy({ variant, src, out, pluginDir, cacheDir, me
       if (alloyWasm !== null) {
         const options = { dir: pluginDir, cacheDir };
         if (variant === 'c') options.async = ['markdown'];
+        if (variant === 'c-par') options.parallel = true;
         if (memoDir) options.memoize = { dir: memoDir };
         eleventyConfig.addPlugin(alloyWasm, options);
       }
@@ -112,7 +115,7 @@ async function markdownLibrary(variant, wasm) {
   } else if (variant === 'b') {
     const { loadV8Filter } = await import('../lib/v8-wasm.mjs');
     render = await loadV8Filter(wasm);
-  } else if (variant === 'c-hook') {
+  } else if (variant === 'c-hook' || variant === 'c-par') {
     render = (text) => `<script type="text/markdown">${text}</script>`;
   } else if (variant === 'none') {
     render = (text) => text;

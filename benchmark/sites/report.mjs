@@ -7,6 +7,7 @@ const WHAT = {
     'c-sync': 'alloy-wasm adapter: the filter as the Markdown library, on Eleventy\'s thread',
     c: 'alloy-wasm adapter: the filter as the Markdown library, `async` (worker threads)',
     'c-hook': 'alloy-wasm adapter: the onContentTransformed hook renders each page',
+    'c-par': 'alloy-wasm adapter: the same hook with `parallel: true` (one pass over the written pages, worker threads)',
     none: 'no Markdown rendering (Eleventy\'s own cost)',
   },
   astro: {
