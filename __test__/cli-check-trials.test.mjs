@@ -6,16 +6,12 @@
 // whose two short inputs came back intact, and put NUL bytes in big pages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { root, pluginsDir, broken, PluginHost } from './helpers.mjs';
+import { root, pluginsDir, broken, PluginHost, runCli, watToWasm } from './helpers.mjs';
 
-const require = createRequire(import.meta.url);
-const bin = path.join(root, 'bin/alloy-wasm.js');
 const scratch = mkdtempSync(path.join(tmpdir(), 'alloy-cli-trials-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
@@ -23,25 +19,13 @@ const FREED = /it likely returned a pointer into freed memory, e\.g\. a stack bu
 
 /** A WAT fixture of __test__/fixtures compiled into the scratch folder. */
 async function wat(name) {
-  const wabt = await require('wabt')();
   const source = path.join(root, '__test__/fixtures', `${name}.wat`);
-  const module = wabt.parseWat(source, readFileSync(source, 'utf8'));
   const file = path.join(scratch, `${name}.wasm`);
-  writeFileSync(file, module.toBinary({}).buffer);
-  module.destroy();
+  writeFileSync(file, await watToWasm(readFileSync(source, 'utf8'), source));
   return file;
 }
 
-function check(file, ...more) {
-  const result = spawnSync(process.execPath, [bin, 'check', file, '--no-cache', ...more], {
-    cwd: scratch,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  assert.equal(result.error, undefined, `spawn failed: ${result.error}`);
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const check = (file, ...more) => runCli(['check', file, ...more], { cwd: scratch });
 
 test('the dangling fixture: short outputs are intact, a page-sized one has NUL bytes (the reported bug)', async () => {
   const host = await PluginHost.create({ cacheDir: null });

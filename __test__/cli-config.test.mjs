@@ -6,29 +6,17 @@
 // cli-plugin-config.test.mjs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { root, pluginsDir } from './helpers.mjs';
+import { root, pluginsDir, runCli } from './helpers.mjs';
 
-const bin = path.join(root, 'bin/alloy-wasm.js');
 const scratch = mkdtempSync(path.join(tmpdir(), 'alloy-cli-config-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 const plugin = (name) => path.join(pluginsDir, `${name}.wasm`);
 
-function cli(args, input = '') {
-  const result = spawnSync(process.execPath, [bin, ...args, '--no-cache'], {
-    cwd: scratch,
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  assert.equal(result.error, undefined, `spawn failed: ${result.error}`);
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (args, input) => runCli(args, { cwd: scratch, input });
 
 function assertUsage({ status, stdout, stderr }, pattern) {
   assert.equal(status, 2, stderr);

@@ -5,31 +5,19 @@
 // than turned into U+FFFD. Each failure is followed by a call that works.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { root, pluginsDir, broken } from './helpers.mjs';
+import { root, pluginsDir, broken, runCli } from './helpers.mjs';
 
-const bin = path.join(root, 'bin/alloy-wasm.js');
 const scratch = mkdtempSync(path.join(tmpdir(), 'alloy-cli-hostile-'));
 const plugin = (name) => path.join(pluginsDir, `${name}.wasm`);
 const HOSTILE = broken('hostile-hooks');
 
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
-function cli(args, { input = '' } = {}) {
-  const result = spawnSync(process.execPath, [bin, ...args, '--no-cache'], {
-    cwd: scratch,
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  assert.equal(result.error, undefined, `spawn failed: ${result.error}`);
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (args, { input } = {}) => runCli(args, { cwd: scratch, input });
 
 function noCrash({ stdout, stderr }) {
   assert.doesNotMatch(stdout + stderr, /unexpected error|a bug in alloy-wasm|RangeError|Maximum call stack/);

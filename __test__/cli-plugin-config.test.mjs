@@ -5,16 +5,12 @@
 // __test__/fixtures/cli-*.wat, compiled here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { root, pluginsDir } from './helpers.mjs';
+import { root, pluginsDir, runCli, watToWasm } from './helpers.mjs';
 
-const require = createRequire(import.meta.url);
-const bin = path.join(root, 'bin/alloy-wasm.js');
 const scratch = mkdtempSync(path.join(tmpdir(), 'alloy-cli-plugin-config-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 const plugin = (name) => path.join(pluginsDir, `${name}.wasm`);
@@ -22,27 +18,14 @@ const plugin = (name) => path.join(pluginsDir, `${name}.wasm`);
 const fixtures = {};
 async function wat(name) {
   if (fixtures[name]) return fixtures[name];
-  const wabt = await require('wabt')();
   const source = path.join(root, '__test__/fixtures', `${name}.wat`);
-  const module = wabt.parseWat(source, readFileSync(source, 'utf8'));
   const file = path.join(scratch, `${name}.wasm`);
-  writeFileSync(file, module.toBinary({}).buffer);
-  module.destroy();
+  writeFileSync(file, await watToWasm(readFileSync(source, 'utf8'), source));
   fixtures[name] = file;
   return file;
 }
 
-function cli(args, input = '') {
-  const result = spawnSync(process.execPath, [bin, ...args, '--no-cache'], {
-    cwd: scratch,
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  assert.equal(result.error, undefined, `spawn failed: ${result.error}`);
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (args, input) => runCli(args, { cwd: scratch, input });
 
 function assertFailure({ status, stdout, stderr }, code, pattern) {
   assert.equal(status, 1, stderr);

@@ -133,6 +133,8 @@ test('an Eleventy build that hits a panicking filter fails with the fix in its o
   assert.equal(err.code, ErrorCodes.TRAP);
   assert.match(err.message, /page\.njk: plugin "trap" filter\(\): wasm trap: wasm `unreachable` instruction executed \[TRAP\] \(fix: /);
   assert.ok(err.message.endsWith(`(fix: ${PANIC_FIX})`), err.message);
+  assert.equal(err.fix, PANIC_FIX, 'the page\'s error keeps the fix field, not only its text');
+  assert.match(err.inputPath, /page\.njk$/, 'and names the page');
   assert.equal((err.message.match(/wasm trap:/g) || []).length, 1, err.message);
   assert.doesNotMatch(err.message, /\n/);
 });

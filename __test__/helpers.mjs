@@ -1,6 +1,8 @@
 // Shared paths and helpers for the node:test specs. The fixture plugins are
 // built from source by `npm run build:fixtures` (run by `npm install`).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
@@ -85,4 +87,31 @@ export function spendInlineBudget(host) {
     spentAll = performance.now() - before < 0.5;
   }
   return Promise.all(loops);
+}
+
+const requireCjs = createRequire(import.meta.url);
+let wabt;
+
+/** WAT text compiled to a .wasm Buffer with the npm package wabt (what the fixtures are built with). */
+export async function watToWasm(text, name = 'fixture.wat') {
+  wabt ??= await requireCjs('wabt')();
+  const module = wabt.parseWat(name, text);
+  try {
+    return Buffer.from(module.toBinary({}).buffer);
+  } finally {
+    module.destroy();
+  }
+}
+
+/** Runs the `alloy-wasm` command line in `cwd` without the compile cache: { status, stdout, stderr }. */
+export function runCli(args, { cwd, input = '' } = {}) {
+  const result = spawnSync(process.execPath, [path.join(root, 'bin/alloy-wasm.js'), ...args, '--no-cache'], {
+    cwd,
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  if (result.error) throw new Error(`spawn failed: ${result.error}`);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

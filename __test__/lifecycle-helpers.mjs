@@ -3,12 +3,9 @@
 // npm package wabt (a devDependency, as scripts/build-fixtures.sh uses).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { root } from './helpers.mjs';
+import { root, watToWasm } from './helpers.mjs';
 
-const require = createRequire(import.meta.url);
 const TEMPLATE = readFileSync(path.join(root, '__test__/fixtures/lifecycle/echo-hooks.wat'), 'utf8');
-let wabt = null;
 
 /** A WAT string literal's body for `text` (ASCII only). */
 function watString(text) {
@@ -20,7 +17,6 @@ function watString(text) {
  * adds the key "seen_<tag>" holding the payload it received.
  */
 export async function echoPlugin(events, tag = 'a') {
-  wabt ??= await require('wabt')();
   const list = JSON.stringify(events);
   const key = `,"seen_${tag}":`;
   const wat = TEMPLATE
@@ -28,12 +24,7 @@ export async function echoPlugin(events, tag = 'a') {
     .replace('"__KEY__"', `"${watString(key)}"`)
     .replaceAll('__EVENTS_LEN__', String(Buffer.byteLength(list)))
     .replaceAll('__KEY_LEN__', String(Buffer.byteLength(key)));
-  const module = wabt.parseWat('echo-hooks.wat', wat);
-  try {
-    return Buffer.from(module.toBinary({}).buffer);
-  } finally {
-    module.destroy();
-  }
+  return watToWasm(wat, 'echo-hooks.wat');
 }
 
 /** Writes an echo plugin as `dir/name.wasm`. */
@@ -60,12 +51,6 @@ export async function collectWarnings(code, run) {
 
 /** Compiles __test__/fixtures/lifecycle/<name>.wat and writes it as `dir/<as>.wasm`. */
 export async function writeWatPlugin(dir, name, as = name) {
-  wabt ??= await require('wabt')();
   const text = readFileSync(path.join(root, `__test__/fixtures/lifecycle/${name}.wat`), 'utf8');
-  const module = wabt.parseWat(`${name}.wat`, text);
-  try {
-    writeFileSync(path.join(dir, `${as}.wasm`), Buffer.from(module.toBinary({}).buffer));
-  } finally {
-    module.destroy();
-  }
+  writeFileSync(path.join(dir, `${as}.wasm`), await watToWasm(text, `${name}.wat`));
 }

@@ -9,7 +9,7 @@
 const fs = require('node:fs/promises');
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
-const { PluginError, ErrorCodes, pluginError } = require('./errors');
+const { PluginError, ErrorCodes, pluginError, reworded } = require('./errors');
 const { PREFIX, oneLine, oneLineError } = require('./adapter-options');
 
 const EVENT = 'onContentTransformed';
@@ -193,8 +193,7 @@ function pageError(page, original, others, event = EVENT, adapter = 'astro') {
     ? `${PREFIX} astro: ${event} failed on ${page.relative}${also}`
     : `${PREFIX} ${adapter}: ${event} failed on ${page.relative}${source}${also}`;
   if (err instanceof PluginError) {
-    const fields = { code: err.code, plugin: err.plugin, export: err.export, cause: err };
-    return withFile(new PluginError(`${where}: ${err.message}`, fields), page.relative, page.inputPath);
+    return withFile(reworded(err, `${where}: ${err.message}`), page.relative, page.inputPath);
   }
   if (err && typeof err.code === 'string' && typeof err.syscall === 'string') {
     const detail = `cannot ${err.syscall} the ${what}: ${err.message} [${ErrorCodes.IO_ERROR}]`;

@@ -13,7 +13,7 @@ const path = require('node:path');
 const { fileURLToPath } = require('node:url');
 const { performance } = require('node:perf_hooks');
 const { PluginHost } = require('./host');
-const { PluginError, ErrorCodes } = require('./errors');
+const { PluginError, ErrorCodes, reworded } = require('./errors');
 const { resolveAdapterOptions, adapterError, oneLineError, CHECKS, PREFIX } = require('./adapter-options');
 const { listPages, listAssets, transformPages, processAssets, ASSET_EVENT } = require('./astro-pages');
 const { PAGE_EVENTS, warnUnmapped } = require('./lifecycle-events');
@@ -260,7 +260,7 @@ function configPayload(config, root) {
 function buildHookError(original, event) {
   if (original instanceof PluginError) {
     const err = oneLineError(original);
-    return new PluginError(`${PREFIX} astro: the ${event} hooks failed: ${err.message}`, { code: err.code, plugin: err.plugin, export: err.export, cause: err });
+    return reworded(err, `${PREFIX} astro: the ${event} hooks failed: ${err.message}`);
   }
   const detail = original instanceof Error ? original.message : String(original);
   return new Error(`${PREFIX} astro: a JS ${event} handler threw: ${detail}`, { cause: original });
@@ -303,7 +303,7 @@ function loadError(dir, original) {
     ? `; set dir in alloyWasm({ dir }) to the folder of your .wasm plugins (relative to the project root)`
     : '';
   const message = `${PREFIX} astro: cannot load the plugins of ${dir}${fix}: ${err.message}`;
-  return new PluginError(message, { code: err.code, plugin: err.plugin, export: err.export, cause: err });
+  return reworded(err, message);
 }
 
 function closedError() {

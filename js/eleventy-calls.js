@@ -5,7 +5,7 @@
 // have been reloaded since), turns template values into the strings the ABI
 // takes, and names the page in any error.
 
-const { PluginError, ErrorCodes, pluginError } = require('./errors');
+const { PluginError, ErrorCodes, pluginError, reworded } = require('./errors');
 const { PREFIX, oneLineError } = require('./adapter-options');
 
 const TRANSFORMED = 'onContentTransformed';
@@ -182,13 +182,7 @@ function atPage(original, page) {
   const inputPath = page && page.inputPath;
   if (!inputPath || err.inputPath) return err;
   const message = err.message.startsWith(PREFIX) ? err.message.slice(PREFIX.length + 1) : err.message;
-  const wrapped = new PluginError(`${PREFIX} ${inputPath}: ${message}`, {
-    code: err.code,
-    plugin: err.plugin,
-    export: err.export,
-    index: err.index,
-    cause: err,
-  });
+  const wrapped = reworded(err, `${PREFIX} ${inputPath}: ${message}`);
   wrapped.inputPath = inputPath;
   return wrapped;
 }

@@ -31,7 +31,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { PluginHost } = require('./host');
-const { PluginError, ErrorCodes } = require('./errors');
+const { PluginError, ErrorCodes, reworded } = require('./errors');
 const { PREFIX, oneLineError, adapterError } = require('./adapter-options');
 const { PAGE_EVENTS, warnUnmapped, handledEvents } = require('./lifecycle-events');
 const { hostPlugins, applyPluginOptions } = require('./adapter-plugins');
@@ -287,12 +287,7 @@ function loadError(original, dir) {
   const hint = err.code === ErrorCodes.IO_ERROR
     ? `; create the folder and put your .wasm plugins in it, or set the "dir" option to the folder that holds them`
     : '';
-  const wrapped = new PluginError(`${PREFIX} eleventy: cannot load the plugins of ${dir}: ${err.message}${hint}`, {
-    code: err.code,
-    plugin: err.plugin,
-    export: err.export,
-    cause: err,
-  });
+  const wrapped = reworded(err, `${PREFIX} eleventy: cannot load the plugins of ${dir}: ${err.message}${hint}`);
   wrapped.skipOriginalStack = true;
   return wrapped;
 }
@@ -304,12 +299,7 @@ function buildHookError(original, event) {
     return new Error(`${PREFIX} eleventy: a JS ${event} handler threw: ${detail}`, { cause: original });
   }
   const err = oneLineError(original);
-  const wrapped = new PluginError(`${PREFIX} eleventy: the ${event} hooks failed: ${err.message}`, {
-    code: err.code,
-    plugin: err.plugin,
-    export: err.export,
-    cause: err,
-  });
+  const wrapped = reworded(err, `${PREFIX} eleventy: the ${event} hooks failed: ${err.message}`);
   wrapped.skipOriginalStack = true;
   return wrapped;
 }

@@ -40,6 +40,16 @@ function pluginError(code, detail, fields = {}) {
   return new PluginError(`${where}${detail} [${code}]`, { ...fields, code });
 }
 
+/**
+ * `err` (a PluginError) under a new message, its fields kept (code, plugin,
+ * export, index, backtrace, fix) and itself the cause: how the adapters put
+ * a page or an event in front of a message.
+ */
+function reworded(err, message) {
+  const { code, plugin, index, backtrace, fix } = err;
+  return new PluginError(message, { code, plugin, export: err.export, index, backtrace, fix, cause: err });
+}
+
 /** The PluginError a native error stands for, or the error itself. */
 function fromNative(err) {
   const message = err && typeof err.message === 'string' ? err.message : '';
@@ -59,4 +69,4 @@ function fromNativeMessage(message) {
   return new PluginError(withFix(fields.message, fix), { ...fields, fix });
 }
 
-module.exports = { PluginError, ErrorCodes, pluginError, fromNative, fromNativeMessage };
+module.exports = { PluginError, ErrorCodes, pluginError, reworded, fromNative, fromNativeMessage };
