@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import { ASTRO_FIXTURE, ASTRO_MODULES, ASTRO_SCRIPT, runAstroScript } from './astro-helpers.mjs';
 import { root, ErrorCodes, expectCode } from './helpers.mjs';
 import { writeEchoPlugin, collectWarnings } from './lifecycle-helpers.mjs';
 import alloyWasm from '../js/astro.mjs';
@@ -198,30 +199,10 @@ test('plugins: an unknown plugin name fails astro:build:start with INVALID_OPTIO
 
 // ---- a real Astro 7 build under Node 22 -----------------------------------
 
-const SCRIPT = path.join(root, 'scripts/astro.sh');
-const FIXTURE = path.join(root, '__test__/fixtures/astro-site');
-const ASTRO_MODULES = path.join(root, 'examples/astro-site/node_modules');
 
-function runScript(args, limitMs) {
-  return new Promise((resolve) => {
-    const child = spawn('bash', [SCRIPT, ...args], { cwd: root, detached: true, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-    }, limitMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, killed, output });
-    });
-  });
-}
 
 before(async () => {
-  const setup = await runScript(['setup'], 15 * 60_000);
+  const setup = await runAstroScript(['setup'], 15 * 60_000);
   assert.equal(setup.code, 0, setup.output);
 }, { timeout: 15 * 60_000 + 10_000 });
 
@@ -252,7 +233,7 @@ export default defineConfig({
 
 test('astro build: every mapped event runs with its payload, pages and priority apply, an unmapped event warns', async () => {
   const site = tempDir('alloy-astro-life-site-');
-  fs.cpSync(FIXTURE, site, { recursive: true });
+  fs.cpSync(ASTRO_FIXTURE, site, { recursive: true });
   fs.symlinkSync(ASTRO_MODULES, path.join(site, 'node_modules'), 'dir');
   fs.writeFileSync(path.join(site, 'astro.config.mjs'), LIFECYCLE_CONFIG);
   // A page with a stylesheet, which inlineStylesheets: 'never' writes to _astro/.
@@ -262,7 +243,7 @@ test('astro build: every mapped event runs with its payload, pages and priority 
   // The fixture's pages call these plugins from frontmatter.
   for (const name of ['uppercase', 'word-count', 'youtube']) fs.copyFileSync(path.join(root, 'build/fixtures/plugins', `${name}.wasm`), path.join(site, 'plugins', `${name}.wasm`));
 
-  const run = await runScript(['build', site], 90_000);
+  const run = await runAstroScript(['build', site], 90_000);
   assert.equal(run.killed, false, run.output);
   assert.equal(run.code, 0, run.output);
   assert.match(run.output, /AlloyWasmWarning: \[alloy-wasm\] astro: plugin "echo" lists the hook event "onDataFetched", which has no counterpart in Astro/);
@@ -286,7 +267,7 @@ test('astro build: every mapped event runs with its payload, pages and priority 
 
 test('astro dev: onDevServerStart runs when the server starts, with the config and the server\'s address', async () => {
   const site = tempDir('alloy-astro-life-dev-');
-  fs.cpSync(FIXTURE, site, { recursive: true });
+  fs.cpSync(ASTRO_FIXTURE, site, { recursive: true });
   fs.symlinkSync(ASTRO_MODULES, path.join(site, 'node_modules'), 'dir');
   fs.writeFileSync(path.join(site, 'astro.config.mjs'), `
 import fs from 'node:fs';
@@ -304,7 +285,7 @@ export default defineConfig({
 `);
   fs.mkdirSync(path.join(site, 'plugins'));
   await writeEchoPlugin(path.join(site, 'plugins'), 'echo', ['onDevServerStart']);
-  const child = spawn('bash', [SCRIPT, 'dev', site, '--port', '4391', '--host', '127.0.0.1'], { cwd: root, detached: true, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
+  const child = spawn('bash', [ASTRO_SCRIPT, 'dev', site, '--port', '4391', '--host', '127.0.0.1'], { cwd: root, detached: true, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });

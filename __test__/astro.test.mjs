@@ -3,22 +3,19 @@
 // needs Node >= 22.12; `bash scripts/astro.sh setup` installs both).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
+import { ASTRO_FIXTURE, ASTRO_MODULES, runAstroScript } from './astro-helpers.mjs';
 import { root, pluginsDir, brokenDir, ErrorCodes, PluginError, expectCode } from './helpers.mjs';
 import alloyWasm, { getHost, filter, shortcode } from '../js/astro.mjs';
 
 const require = createRequire(import.meta.url);
 const { listPages, transformPages, urlOf } = require('../js/astro-pages.js');
 
-const SCRIPT = path.join(root, 'scripts/astro.sh');
-const FIXTURE = path.join(root, '__test__/fixtures/astro-site');
-const ASTRO_MODULES = path.join(root, 'examples/astro-site/node_modules');
 // The first setup downloads Node 22 and Astro; later ones only check stamps.
 const SETUP_LIMIT_MS = 15 * 60_000;
 // A build that has not exited by then hangs: it is killed and the test fails.
@@ -252,30 +249,11 @@ test('a JS hook that drops the html fails with BAD_RESULT, naming the page', asy
 
 // ---- real Astro 7 builds under Node 22 ----------------------------------
 
-/** Runs scripts/astro.sh; resolves to its exit and output. Kills it (and its children) past `limitMs`. */
-function runScript(args, limitMs) {
-  return new Promise((resolve) => {
-    const child = spawn('bash', [SCRIPT, ...args], { cwd: root, detached: true, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-    }, limitMs);
-    const started = Date.now();
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, killed, output, ms: Date.now() - started });
-    });
-  });
-}
 
 /** A copy of the fixture site whose plugins/ holds the given fixture plugins (paths). */
 function fixtureSite(plugins) {
   const site = tempDir('alloy-astro-site-');
-  fs.cpSync(FIXTURE, site, { recursive: true });
+  fs.cpSync(ASTRO_FIXTURE, site, { recursive: true });
   fs.symlinkSync(ASTRO_MODULES, path.join(site, 'node_modules'), 'dir');
   if (plugins !== null) {
     fs.mkdirSync(path.join(site, 'plugins'));
@@ -292,13 +270,13 @@ function assertExited(run, code) {
 }
 
 before(async () => {
-  const setup = await runScript(['setup'], SETUP_LIMIT_MS);
+  const setup = await runAstroScript(['setup'], SETUP_LIMIT_MS);
   assert.equal(setup.code, 0, `bash scripts/astro.sh setup failed:\n${setup.output}`);
 }, { timeout: SETUP_LIMIT_MS + 10_000 });
 
 test('astro build: hooks on every page, frontmatter filters and shortcodes, host closed, process exits', async () => {
   const site = fixtureSite(SITE_PLUGINS.map((name) => path.join(pluginsDir, `${name}.wasm`)));
-  const run = await runScript(['build', site], BUILD_LIMIT_MS);
+  const run = await runAstroScript(['build', site], BUILD_LIMIT_MS);
   assertExited(run, 0);
   assert.match(run.output, /\[alloy-wasm\] running onContentTransformed hooks on 7 pages/);
   assert.match(run.output, /\[alloy-wasm\] 5 of 7 pages changed and rewritten/);
@@ -340,7 +318,7 @@ test('astro build with a failing hook plugin fails, naming the page, the plugin 
   const plugins = SITE_PLUGINS.map((name) => path.join(pluginsDir, `${name}.wasm`));
   // bad-hook-json sorts before lazy-images, so its hook runs first on every page.
   const site = fixtureSite([...plugins, path.join(brokenDir, 'bad-hook-json.wasm')]);
-  const run = await runScript(['build', site], BUILD_LIMIT_MS);
+  const run = await runAstroScript(['build', site], BUILD_LIMIT_MS);
   assertExited(run, 1);
   assert.match(run.output, /\[alloy-wasm\] astro: onContentTransformed failed on 404\.html \(\d+ more pages? failed too\): plugin "bad-hook-json" hook\(\): [^\n]*\[INVALID_JSON\]/);
   const dist = readTree(path.join(site, 'dist'));
@@ -352,7 +330,7 @@ test('astro build with a failing hook plugin fails, naming the page, the plugin 
 
 test('astro build without the plugin folder fails before rendering, naming the folder and the fix', async () => {
   const site = fixtureSite(null);
-  const run = await runScript(['build', site], BUILD_LIMIT_MS);
+  const run = await runAstroScript(['build', site], BUILD_LIMIT_MS);
   assertExited(run, 1);
   assert.match(run.output, /\[alloy-wasm\] astro: cannot load the plugins of \S+plugins; set dir in alloyWasm\(\{ dir \}\) to the folder of your \.wasm plugins \(relative to the project root\): cannot read the plugin folder [^\n]*\[IO_ERROR\]/);
   assert.equal(fs.existsSync(path.join(site, 'dist/index.html')), false, 'no page was rendered');

@@ -11,7 +11,8 @@
 //           pages (all worker threads), the Markdown left in <script type="text/markdown">
 //   none    no Markdown rendering (the text as it is): Astro's own cost (--profile)
 //
-// The template is benchmark/sites/astro/; each variant's folder gets its own
+// The template is benchmark/sites/astro/ with the example site's layout
+// (examples/astro-site/src/layouts/Base.astro); each variant's folder gets its own
 // astro.config.mjs and src/render.mjs, and node_modules linked to the example's
 // (Astro and the linked alloy-wasm; `bash scripts/astro.sh setup` installs them).
 import { cpSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ export const render = (text) => filter('markdown', text);
 export function writeAstroSite(dir, variant, { wasm, cacheDir, memoDir }) {
   if (!ASTRO_VARIANTS.includes(variant)) throw new Error(`unknown Astro variant ${variant}`);
   cpSync(path.join(here, 'astro'), dir, { recursive: true });
+  mkdirSync(path.join(dir, 'src/layouts'), { recursive: true });
+  copyFileSync(path.join(root, 'examples/astro-site/src/layouts/Base.astro'), path.join(dir, 'src/layouts/Base.astro'));
   mkdirSync(path.join(dir, 'src/data'), { recursive: true });
   const posts = markdownPages(ASTRO_POSTS).map(({ slug, title, markdown }) => ({ slug, title, markdown }));
   writeFileSync(path.join(dir, 'src/data/posts.json'), JSON.stringify(posts));
