@@ -141,7 +141,9 @@ test('onAssetProcess gets { path, content } for every CSS and JS file; a content
   const log = await drive({
     hooks: [hook, { event: 'onAssetProcess', priority: 100, handler: (a) => (a.path.endsWith('.css') ? { content: `/* min */${a.content}` } : undefined) }],
   }, made);
-  assert.deepEqual(seen.map((a) => a.seen_assets), [
+  // The files run concurrently (two per worker thread): their order is not fixed.
+  const payloads = seen.map((a) => a.seen_assets).sort((x, y) => x.path.localeCompare(y.path));
+  assert.deepEqual(payloads, [
     { event: 'onAssetProcess', path: '_astro/main.abc.css', content: 'p { color: red }' },
     { event: 'onAssetProcess', path: '_astro/page.def.js', content: 'console.log(1)' },
   ]);
