@@ -1,7 +1,7 @@
 // Shared paths and helpers for the node:test specs. The fixture plugins are
 // built from source by `npm run build:fixtures` (run by `npm install`).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,4 +114,20 @@ export function runCli(args, { cwd, input = '' } = {}) {
   });
   if (result.error) throw new Error(`spawn failed: ${result.error}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * The threads of this process that alloy-wasm started (named alloy-wasm-*):
+ * unlike the process's whole count, V8's and libuv's threads do not move it.
+ */
+export function alloyThreadCount() {
+  let count = 0;
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
+      if (readFileSync(`/proc/self/task/${task}/comm`, 'utf8').startsWith('alloy-wasm')) count++;
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return count;
 }
