@@ -10,10 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import Eleventy from '@11ty/eleventy';
-import eleventyPlugin from '../js/eleventy.js';
 import astroIntegration, { filter as astroFilter } from '../js/astro.mjs';
-import { PluginError, ErrorCodes, pluginsDir, assertPluginError } from './helpers.mjs';
+import { build, buildFails } from './eleventy-helpers.mjs';
+import { ErrorCodes, pluginsDir, assertPluginError } from './helpers.mjs';
 import { writeWatPlugin } from './lifecycle-helpers.mjs';
 
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'alloy-config-args-'));
@@ -30,25 +29,6 @@ async function makeSite(files, wats, copies = []) {
   for (const [name, as] of wats) await writeWatPlugin(path.join(dir, 'plugins'), name, as);
   for (const name of copies) fs.copyFileSync(path.join(pluginsDir, `${name}.wasm`), path.join(dir, 'plugins', `${name}.wasm`));
   return dir;
-}
-
-async function build(dir, options) {
-  const eleventy = new Eleventy(path.join(dir, 'src'), path.join(dir, '_site'), {
-    quietMode: true,
-    configPath: false,
-    config: (config) => config.addPlugin(eleventyPlugin, { dir: path.join(dir, 'plugins'), cacheDir: null, ...options }),
-  });
-  await eleventy.write();
-}
-
-async function buildFails(dir, options) {
-  try {
-    await build(dir, options);
-  } catch (err) {
-    for (let e = err; e; e = e.originalError ?? e.cause) if (e instanceof PluginError) return e;
-    throw err;
-  }
-  assert.fail('the build should have failed');
 }
 
 const read = (dir, file) => fs.readFileSync(path.join(dir, '_site', file), 'utf8');

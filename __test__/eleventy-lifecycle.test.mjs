@@ -11,7 +11,8 @@ import path from 'node:path';
 
 import Eleventy from '@11ty/eleventy';
 import alloyWasm from '../js/eleventy.js';
-import { PluginError, ErrorCodes, assertPluginError } from './helpers.mjs';
+import { build, buildFails } from './eleventy-helpers.mjs';
+import { ErrorCodes, assertPluginError } from './helpers.mjs';
 import { writeEchoPlugin, collectWarnings } from './lifecycle-helpers.mjs';
 
 import lifecycle from '../js/lifecycle-events.js';
@@ -39,27 +40,6 @@ async function makeSite(plugins, files = PAGES) {
   mkdirSync(path.join(dir, 'plugins'), { recursive: true });
   for (const [name, events] of Object.entries(plugins)) await writeEchoPlugin(path.join(dir, 'plugins'), name, events);
   return dir;
-}
-
-async function build(dir, options = {}) {
-  const eleventy = new Eleventy(path.join(dir, 'src'), path.join(dir, '_site'), {
-    quietMode: true,
-    configPath: false,
-    config(config) {
-      config.addPlugin(alloyWasm, { dir: path.join(dir, 'plugins'), cacheDir: null, ...options });
-    },
-  });
-  await eleventy.write();
-}
-
-async function buildFails(dir, options) {
-  try {
-    await build(dir, options);
-  } catch (err) {
-    for (let e = err; e; e = e.originalError ?? e.cause) if (e instanceof PluginError) return e;
-    throw err;
-  }
-  assert.fail('the build should have failed');
 }
 
 /** A JS hook at priority 99 (after every plugin) that records each payload of `event`. */

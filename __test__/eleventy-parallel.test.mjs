@@ -10,6 +10,7 @@ import path from 'node:path';
 
 import Eleventy from '@11ty/eleventy';
 import alloyWasm from '../js/eleventy.js';
+import { build } from './eleventy-helpers.mjs';
 import { PluginError, ErrorCodes, pluginsDir, brokenDir, assertPluginError } from './helpers.mjs';
 import { writeEchoPlugin } from './lifecycle-helpers.mjs';
 
@@ -37,15 +38,6 @@ async function makeSite(plugins, echo = {}) {
   for (const [name, from] of plugins) copyFileSync(path.join(from, `${name}.wasm`), path.join(dir, 'plugins', `${name}.wasm`));
   for (const [name, events] of Object.entries(echo)) await writeEchoPlugin(path.join(dir, 'plugins'), name, events);
   return dir;
-}
-
-async function build(dir, options) {
-  const eleventy = new Eleventy(path.join(dir, 'src'), path.join(dir, '_site'), {
-    quietMode: true,
-    configPath: false,
-    config: (config) => config.addPlugin(alloyWasm, { dir: path.join(dir, 'plugins'), cacheDir: null, threads: 2, ...options }),
-  });
-  await eleventy.write();
 }
 
 function readTree(dir, base = dir, out = {}) {
@@ -109,7 +101,7 @@ test('parallel: a failing page fails the build, naming the page, its template, t
   const dir = await makeSite([['bad-hook-json', brokenDir]]);
   let caught;
   try {
-    await build(dir, { parallel: true });
+    await build(dir, { parallel: true, threads: 2 });
   } catch (err) {
     caught = err;
   }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import Eleventy from '@11ty/eleventy';
 import alloyWasm from 'alloy-wasm/eleventy';
 import alloyWasmCjs from '../js/eleventy.js';
+import { build, buildFails, errorChain } from './eleventy-helpers.mjs';
 import { PluginError, ErrorCodes, root, pluginsDir, brokenDir, assertPluginError, alloyThreadCount } from './helpers.mjs';
 
 const temp = mkdtempSync(path.join(os.tmpdir(), 'alloy-eleventy-'));
@@ -39,44 +40,6 @@ function putPlugin(dir, spec) {
     ? path.join(pluginsDir, `${fixture}.wasm`)
     : path.join(brokenDir, `${fixture}.wasm`);
   copyFileSync(from, path.join(dir, 'plugins', `${name}.wasm`));
-}
-
-/** Builds the site with the adapter (and `extra(eleventyConfig)`); resolves to the config used. */
-async function build(dir, options = {}, extra = () => {}) {
-  let eleventyConfig;
-  const eleventy = new Eleventy(path.join(dir, 'src'), path.join(dir, '_site'), {
-    quietMode: true,
-    configPath: false, // no config file: only what the test registers
-    config(config) {
-      eleventyConfig = config;
-      config.addPlugin(alloyWasm, { dir: path.join(dir, 'plugins'), cacheDir: null, ...options });
-      extra(config);
-    },
-  });
-  await eleventy.write();
-  return { eleventy, eleventyConfig };
-}
-
-/** Builds, expecting the build to fail; resolves to the PluginError found in the error's chain. */
-async function buildFails(dir, options, extra) {
-  let caught;
-  try {
-    await build(dir, options, extra);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught, 'the build should have failed');
-  const chain = errorChain(caught);
-  const pluginErr = chain.find((err) => err instanceof PluginError);
-  assert.ok(pluginErr, `a PluginError in the chain: ${chain.map((e) => e.message).join(' <- ')}`);
-  return pluginErr;
-}
-
-/** An error and its causes (Eleventy wraps errors in `originalError`, Node in `cause`). */
-function errorChain(err) {
-  const chain = [];
-  for (let e = err; e && !chain.includes(e); e = e.originalError ?? e.cause) chain.push(e);
-  return chain;
 }
 
 /** The page's inputPath as Eleventy writes it (relative to the working directory). */
