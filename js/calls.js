@@ -50,15 +50,7 @@ class PluginCalls {
 
   /** Runs `exportName` of `name` on this thread; returns the output or throws a PluginError. */
   sync(name, exportName, input) {
-    const fns = this.#functionsOf(name);
-    const length = this.#encode(input);
-    try {
-      return fns.call(length, EXPORT[exportName]);
-    } catch (err) {
-      throw fromNative(err);
-    } finally {
-      if (this.#buffer.length > KEEP_BUFFER_BYTES) this.#shrink();
-    }
+    return this.#sync(this.#functionsOf(name), EXPORT[exportName], input);
   }
 
   /**

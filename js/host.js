@@ -151,14 +151,11 @@ class PluginHost {
    * JSON values) its filter_args export gets {"input", "args"}.
    */
   filter(name, input, args) {
-    if (this.#closing !== null) return Promise.reject(closedError());
-    try {
+    return this.#publicCall(() => {
       checkName(name);
       checkString(input, 'filter input', name, 'filter');
       return this.#calls.filterAsync(name, input, argsJson(args, name));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   /** Runs the plugin's filter on this thread (with `args`: see filter()). */
@@ -219,7 +216,7 @@ class PluginHost {
 
   /** Runs the plugin's shortcode off the main thread; resolves to HTML. */
   shortcode(name, args = [], content = '') {
-    return this.#publicCall('shortcode', name, () => shortcodeInput(name, args, content));
+    return this.#publicCall(() => this.#calls.async(name, 'shortcode', shortcodeInput(name, args, content)));
   }
 
   /** Runs the plugin's shortcode on this thread. */
@@ -290,7 +287,7 @@ class PluginHost {
         if (entry.plugin !== undefined) {
           // Let go of the previous payload while the plugin runs: a page
           // is held as few times as possible (issue: big pages).
-          const pending = this.#startCall('hook', entry.plugin, toPayloadJson({ ...current, event }, event, entry.plugin));
+          const pending = this.#startCall(() => this.#calls.async(entry.plugin, 'hook', toPayloadJson({ ...current, event }, event, entry.plugin)));
           current = null;
           current = JSON.parse(await pending);
         } else {
@@ -330,24 +327,17 @@ class PluginHost {
 
   /**
    * An async call made through the public API: rejects (never throws) when
-   * the host is closed or `prepare` (argument checks) throws; otherwise
-   * starts the call with the input `prepare` returns.
+   * the host is closed or `start` (argument checks, then the call) throws.
    */
-  #publicCall(kind, name, prepare) {
+  #publicCall(start) {
     if (this.#closing !== null) return Promise.reject(closedError());
-    let input;
-    try {
-      input = prepare();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#startCall(kind, name, input);
+    return this.#startCall(start);
   }
 
-  /** Starts one async call (see PluginCalls.async); rejects, never throws. */
-  #startCall(kind, name, input) {
+  /** Runs `start`, which begins one async call (see PluginCalls); rejects, never throws. */
+  #startCall(start) {
     try {
-      return this.#calls.async(name, kind, input);
+      return start();
     } catch (err) {
       return Promise.reject(err);
     }
