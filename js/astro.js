@@ -15,6 +15,7 @@ const { performance } = require('node:perf_hooks');
 const { PluginHost } = require('./host');
 const { PluginError, ErrorCodes, reworded } = require('./errors');
 const { resolveAdapterOptions, adapterError, oneLineError, CHECKS, PREFIX } = require('./adapter-options');
+const { withFolders } = require('./options');
 const { listPages, listAssets, transformPages, processAssets, ASSET_EVENT } = require('./astro-pages');
 const { PAGE_EVENTS, warnUnmapped } = require('./lifecycle-events');
 const { checkPlugins, hostPlugins, applyPluginOptions } = require('./adapter-plugins');
@@ -70,14 +71,8 @@ function alloyWasm(options) {
         // and process, as getHost() already needs).
         const previous = globalThis[ACTIVE];
         if (previous !== undefined && previous !== session) await previous.close();
-        session = new Session(path.resolve(root, dir), {
-          ...hostOptions,
-          cacheDir: typeof hostOptions.cacheDir === 'string' ? path.resolve(root, hostOptions.cacheDir) : hostOptions.cacheDir,
-          // Like cacheDir, the memo folder belongs to the site: relative to Astro's root.
-          memoize: typeof hostOptions.memoize?.dir === 'string'
-            ? { ...hostOptions.memoize, dir: path.resolve(root, hostOptions.memoize.dir) }
-            : hostOptions.memoize,
-        }, adapter.hooks, adapter.plugins);
+        // The cache and memo folders belong to the site: relative to Astro's root.
+        session = new Session(path.resolve(root, dir), withFolders(hostOptions, root), adapter.hooks, adapter.plugins);
         globalThis[ACTIVE] = session;
         updateConfig({ vite: viteConfig() });
       },

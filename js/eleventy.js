@@ -14,6 +14,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { ErrorCodes, pluginError } = require('./errors');
 const { resolveAdapterOptions, adapterError, CHECKS, PREFIX } = require('./adapter-options');
+const { withFolders } = require('./options');
 const { EleventyHost } = require('./eleventy-host');
 const { makeFilter, makeShortcode, makePairedShortcode, transformPage, camelAlias } = require('./eleventy-calls');
 const { checkPlugins } = require('./adapter-plugins');
@@ -69,8 +70,7 @@ function alloyWasm(eleventyConfig, options) {
     checks: CHECKS_ELEVENTY,
     root,
   });
-  if (typeof hostOptions.cacheDir === 'string') hostOptions.cacheDir = path.resolve(root, hostOptions.cacheDir);
-  const site = new EleventyHost(adapter.dir, hostOptions, adapter.hooks, adapter.plugins);
+  const site = new EleventyHost(adapter.dir, withFolders(hostOptions, root), adapter.hooks, adapter.plugins);
   return loadAndRegister(eleventyConfig, site, adapter);
 }
 

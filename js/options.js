@@ -47,18 +47,24 @@ function resolveOptions(options) {
 }
 
 /**
- * Resolved options as the native host takes them: the folders made absolute
- * against the working directory.
+ * Resolved options with their folders (cacheDir, memoize.dir) made absolute
+ * against `root`: the site's root in the adapters, the working directory for
+ * the native host.
  */
-function nativeOptions(resolved) {
+function withFolders(resolved, root) {
   const { cacheDir, memoize } = resolved;
   return {
     ...resolved,
-    cacheDir: cacheDir === null ? null : path.resolve(cacheDir),
+    cacheDir: typeof cacheDir === 'string' ? path.resolve(root, cacheDir) : cacheDir,
     memoize: memoize !== null && typeof memoize === 'object' && !Array.isArray(memoize)
-      ? { ...memoize, dir: path.resolve(memoize.dir) }
+      ? { ...memoize, dir: path.resolve(root, memoize.dir) }
       : memoize,
   };
 }
 
-module.exports = { DEFAULT_OPTIONS, resolveOptions, nativeOptions };
+/** Resolved options as the native host takes them: folders absolute against the working directory. */
+function nativeOptions(resolved) {
+  return withFolders(resolved, process.cwd());
+}
+
+module.exports = { DEFAULT_OPTIONS, resolveOptions, nativeOptions, withFolders };
